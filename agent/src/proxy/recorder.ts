@@ -1,0 +1,124 @@
+import { canonicalJson, sha256Hex, toJsonValue } from '@ceros/protocol';
+import type { Recorder } from '../session/session-core.ts';
+import type { AssembledMessage } from './sse.ts';
+
+/**
+ * Turns Messages API traffic into journal entries: each distinct system prompt and tool
+ * definition once (deduplicated by the hash of its full schema), the messages each request adds
+ * to the conversation, and each response. Joined to hook events by Claude Code's session id
+ * header and by tool_use ids.
+ */
+export interface ApiRecorder {
+  recordRequest(meta: RequestMeta, body: unknown): void;
+  recordResponse(
+    meta: RequestMeta,
+    status: number,
+    message: AssembledMessage | null,
+    errorBody: string | null,
+  ): void;
+  recordRefusal(meta: RequestMeta, reason: string): void;
+}
+
+export interface RequestMeta {
+  requestNo: number;
+  claudeSessionId: string | null;
+  path: string;
+  upstreamRequestId: string | null;
+}
+
+function stripCacheControl(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripCacheControl);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value))
+      if (key !== 'cache_control') out[key] = stripCacheControl(item);
+    return out;
+  }
+  return value;
+}
+
+export const hashJson = (value: unknown): string =>
+  sha256Hex(canonicalJson(toJsonValue(stripCacheControl(value))));
+
+export function createApiRecorder(recorder: Recorder): ApiRecorder {
+  const seenTools = new Set<string>();
+  const seenSystems = new Set<string>();
+  const seenMessages = new Set<string>();
+
+  return {
+    recordRequest(meta, body) {
+      if (typeof body !== 'object' || body === null) {
+        recorder.append('api.request', { ...meta, unparsed: true });
+        return;
+      }
+      const request = body as Record<string, unknown>;
+      let systemHash: string | null = null;
+      if (request.system !== undefined) {
+        systemHash = hashJson(request.system);
+        if (!seenSystems.has(systemHash)) {
+          seenSystems.add(systemHash);
+          recorder.append('system.prompt', {
+            hash: systemHash,
+            claudeSessionId: meta.claudeSessionId,
+            system: stripCacheControl(request.system),
+          });
+        }
+      }
+      const toolHashes: string[] = [];
+      for (const tool of Array.isArray(request.tools) ? request.tools : []) {
+        const definition = stripCacheControl(tool) as Record<string, unknown>;
+        const hash = hashJson(definition);
+        toolHashes.push(hash);
+        if (seenTools.has(hash)) continue;
+        seenTools.add(hash);
+        const name = typeof definition.name === 'string' ? definition.name : null;
+        const mcp = name?.startsWith('mcp__') ? (name.split('__')[1] ?? null) : null;
+        recorder.append('tool.definition', {
+          hash,
+          name,
+          description: definition.description ?? null,
+          inputSchema: definition.input_schema ?? null,
+          definition,
+          mcpServer: mcp,
+          claudeSessionId: meta.claudeSessionId,
+        });
+      }
+      const newMessages: unknown[] = [];
+      const messages = Array.isArray(request.messages) ? request.messages : [];
+      for (const message of messages) {
+        const hash = hashJson(message);
+        if (seenMessages.has(hash)) continue;
+        seenMessages.add(hash);
+        newMessages.push(stripCacheControl(message));
+      }
+      const metadata = (request.metadata ?? {}) as Record<string, unknown>;
+      recorder.append('api.request', {
+        ...meta,
+        model: request.model ?? null,
+        stream: request.stream === true,
+        systemHash,
+        toolHashes,
+        messageCount: messages.length,
+        newMessages,
+        maxTokens: request.max_tokens ?? null,
+        userId: metadata.user_id ?? null,
+      });
+    },
+    recordRefusal(meta, reason) {
+      recorder.append('api.refused', { ...meta, reason });
+    },
+    recordResponse(meta, status, message, errorBody) {
+      recorder.append('api.response', {
+        ...meta,
+        status,
+        id: message?.id ?? null,
+        model: message?.model ?? null,
+        content: message?.content ?? [],
+        stopReason: message?.stopReason ?? null,
+        usage: message?.usage ?? null,
+        streamError: message?.error ?? null,
+        errorBody,
+      });
+    },
+  };
+}

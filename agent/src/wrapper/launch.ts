@@ -1,0 +1,71 @@
+import { realpathSync } from 'node:fs';
+
+/**
+ * Adapter: runs Claude Code with the real terminal (inherited stdio: if stdout were a pipe,
+ * Claude Code would silently switch to print mode) and forwards the signals ceros receives.
+ */
+export interface LaunchResult {
+  exitCode: number;
+  signal: string | null;
+}
+
+export interface RunningClaude {
+  pid: number;
+  exited: Promise<LaunchResult>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
+
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGTERM: 15,
+};
+
+export function launchClaude(
+  binary: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): RunningClaude {
+  const child = Bun.spawn([binary, ...args], { cwd, env, stdio: ['inherit', 'inherit', 'inherit'] });
+  const handlers = FORWARDED.map((signal) => {
+    // Ctrl-C reaches Claude Code directly (same process group); ceros only has to survive it.
+    const handler = () => {
+      if (signal !== 'SIGINT' && signal !== 'SIGWINCH') child.kill(signal);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  const exited = child.exited.then((code) => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    const signal = child.signalCode ? String(child.signalCode) : null;
+    const exitCode = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 1) : code;
+    return { exitCode, signal };
+  });
+  return { pid: child.pid, exited, kill: (signal) => child.kill(signal) };
+}
+
+/** Finds `claude`: CEROS_CLAUDE_PATH, else the PATH, skipping ceros itself. */
+export function findClaude(env: Readonly<Record<string, string | undefined>>, self: string): string | null {
+  if (env.CEROS_CLAUDE_PATH) return env.CEROS_CLAUDE_PATH;
+  const found = Bun.which('claude', { PATH: env.PATH ?? '' });
+  if (!found) return null;
+  try {
+    if (realpathSync(found) === realpathSync(self)) return null;
+  } catch {
+    return found;
+  }
+  return found;
+}
