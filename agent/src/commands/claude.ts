@@ -195,6 +195,8 @@ export async function runClaudeCommand(
       claudeArgs: args.claudeArgs,
       cwd: ctx.cwd,
       projectDir,
+      socket: socketPath,
+      proxy: proxy.url,
       upstream,
       mode: 'local',
       policy: policyHash ? { file: args.policyFile, hash: policyHash, signed: false } : null,
