@@ -21,6 +21,11 @@ export interface Keystore {
   create(name: string): Promise<DeviceKeyHandle>;
 }
 
+/** Key names become file names, FAPI paths and CNG key names: keep them to one plain segment. */
+export function isValidKeyName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name);
+}
+
 export type KeystoreErrorCode =
   /** The requested backend is missing, unreachable or not usable by this user. */
   | 'UNAVAILABLE'
