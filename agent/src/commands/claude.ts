@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import type { Server } from 'node:net';
+
 import { join, resolve } from 'node:path';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
@@ -15,7 +15,7 @@ import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import { createSessionKeys, type DeviceIdentity, loadOrCreateDevice } from '../session/identity.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
 import { createSessionCore, type Recorder } from '../session/session-core.ts';
-import { serveHookSocket } from '../session/socket-server.ts';
+import { type HookSocketServer, serveHookSocket } from '../session/socket-server.ts';
 import { cerosHome, ensurePrivateDir, writePrivateFile } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { parseWrapperArgs, refusedEnvironment } from '../wrapper/args.ts';
@@ -137,7 +137,7 @@ export async function runClaudeCommand(
   });
   ready.catch(() => {});
   const core = createSessionCore({ recorder, decide: guardDecide(decide), projectDir, ready });
-  let server: Server | undefined;
+  let server: HookSocketServer | undefined;
   let proxy: ProxyServer | undefined;
   try {
     server = await serveHookSocket(socketPath, core);

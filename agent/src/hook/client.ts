@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import {
   failureAnswer,
   HOOK_DEADLINE_MS,
@@ -9,15 +7,28 @@ import {
 } from './events.ts';
 
 /**
+ * What the hook client needs from the runtime. The real one (bun-io.ts) uses Bun's own stdin and
+ * socket APIs: importing node:net alone costs a Bun binary ~15 ms of startup, paid on every tool
+ * call. No other import may creep into this file for the same reason.
+ */
+export interface HookIo {
+  readInput(): Promise<Uint8Array>;
+  /** Sends `request` over the Unix socket and resolves with everything the daemon wrote back. */
+  exchange(
+    socketPath: string,
+    request: string,
+  ): Promise<{ ok: true; text: string } | { ok: false; error: string }>;
+}
+
+/**
  * `ceros hook <event>`: the thin client Claude Code runs for every hook. It reads the payload,
  * asks the session daemon over its socket, and reproduces the daemon's answer. It decides
  * nothing itself: when the daemon is missing, slow or incoherent, it fails per ON_HOOK_ERROR.
- * Kept free of heavy imports: it is spawned for every tool call.
  */
 export async function runHookClient(
   argv: string[],
   env: Readonly<Record<string, string | undefined>>,
-  readInput: () => Buffer = () => readFileSync(0),
+  io: HookIo,
 ): Promise<HookAnswer> {
   const event = argv[0] ?? '';
   if (event === '--help' || event === '-h' || event === '') {
@@ -32,9 +43,9 @@ export async function runHookClient(
       'This Claude Code session was not launched through `ceros claude` (CEROS_SOCKET is not set)',
     );
   }
-  let input: Buffer;
+  let input: Uint8Array;
   try {
-    input = readInput();
+    input = await io.readInput();
   } catch (error) {
     return failureAnswer(event, `Cannot read the hook input: ${(error as Error).message}`);
   }
@@ -46,37 +57,28 @@ export async function runHookClient(
   }
   const deadline =
     Number(env.CEROS_HOOK_DEADLINE_MS) > 0 ? Number(env.CEROS_HOOK_DEADLINE_MS) : HOOK_DEADLINE_MS;
-  const request = `${JSON.stringify({ v: 1, event, pid: process.pid, input: input.toString('utf8') })}\n`;
-  return new Promise<HookAnswer>((resolve) => {
-    let settled = false;
-    const finish = (answer: HookAnswer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(answer);
-    };
-    const timer = setTimeout(
-      () => finish(failureAnswer(event, `The ceros session daemon did not answer within ${deadline} ms`)),
+  const request = `${JSON.stringify({ v: 1, event, pid: process.pid, input: new TextDecoder().decode(input) })}\n`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<HookAnswer>((resolve) => {
+    timer = setTimeout(
+      () => resolve(failureAnswer(event, `The ceros session daemon did not answer within ${deadline} ms`)),
       deadline,
     );
-    const chunks: Buffer[] = [];
-    const socket = createConnection(socketPath);
-    socket.on('connect', () => socket.write(request));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      finish(
-        failureAnswer(
-          event,
-          `Cannot reach the ceros session daemon at "${socketPath}": ${error.code ?? error.message}`,
-        ),
-      ),
-    );
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      finish(parseAnswer(event, text));
-    });
   });
+  const exchange = io.exchange(socketPath, request).then(
+    (result): HookAnswer =>
+      result.ok
+        ? parseAnswer(event, result.text)
+        : failureAnswer(event, `Cannot reach the ceros session daemon at "${socketPath}": ${result.error}`),
+    (error: unknown) =>
+      failureAnswer(
+        event,
+        `Cannot reach the ceros session daemon at "${socketPath}": ${(error as Error).message}`,
+      ),
+  );
+  const answer = await Promise.race([exchange, timeout]);
+  clearTimeout(timer);
+  return answer;
 }
 
 function parseAnswer(event: Parameters<typeof failureAnswer>[0], text: string): HookAnswer {

@@ -48,6 +48,17 @@ export const ON_HOOK_ERROR: Readonly<Record<HookEvent, FailMode>> = {
   ConfigChange: 'deny',
 };
 
+/**
+ * Events recorded off the critical path (`"async": true`): every synchronous hook is a process
+ * spawn on the tool call's path (claude-code-surface.md 10). A tool's output also reaches the
+ * journal through the proxy, in the next request's tool_result, so nothing hangs on these alone.
+ */
+export const ASYNC_EVENTS: ReadonlySet<HookEvent> = new Set([
+  'PostToolUse',
+  'PostToolUseFailure',
+  'PostToolBatch',
+]);
+
 /** The hook's own deadline; the `timeout` in the settings is far above it (seconds there). */
 export const HOOK_DEADLINE_MS = 10_000;
 export const SETTINGS_HOOK_TIMEOUT_S = 60;

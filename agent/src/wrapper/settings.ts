@@ -1,4 +1,10 @@
-import { BLOCKING_EVENTS, HOOK_EVENTS, type HookEvent, SETTINGS_HOOK_TIMEOUT_S } from '../hook/events.ts';
+import {
+  ASYNC_EVENTS,
+  BLOCKING_EVENTS,
+  HOOK_EVENTS,
+  type HookEvent,
+  SETTINGS_HOOK_TIMEOUT_S,
+} from '../hook/events.ts';
 
 export interface WrapperSettingsOptions {
   /** Absolute path of the ceros binary the hooks run. */
@@ -33,6 +39,7 @@ export function buildWrapperSettings(options: WrapperSettingsOptions): Record<st
       command: hookCommand(options.cerosBinary, event),
       timeout: event === 'SessionEnd' ? 15 : SETTINGS_HOOK_TIMEOUT_S,
     };
+    if (ASYNC_EVENTS.has(event)) hook.async = true;
     hooks[event] = [{ matcher: '*', hooks: [hook] }];
   }
   const settings: Record<string, unknown> = {
