@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
 import { ALLOW_ALL, type Decide, guardDecide } from '../decide/decision.ts';
 import { loadSimplePolicy } from '../decide/simple-policy.ts';
 import { lockExclusive, unlock } from '../journal/flock.ts';
 import { type JournalWriter, openJournalWriter } from '../journal/journal.ts';
-import { createFileKeystore } from '../keystore/file.ts';
+import { selectKeystore } from '../keystore/select.ts';
 import { createProxyHandler } from '../proxy/proxy.ts';
 import { createApiRecorder } from '../proxy/recorder.ts';
 import { type ProxyServer, serveProxy } from '../proxy/server.ts';
@@ -100,8 +100,16 @@ export async function runClaudeCommand(
   }
 
   let device: DeviceIdentity;
+  let keystoreReason: string;
   try {
-    device = await loadOrCreateDevice(home, createFileKeystore(join(home, 'keys')));
+    const selection = selectKeystore({
+      env: ctx.env,
+      cerosHome: home,
+      platform: process.platform,
+      nativeLibraryDir: dirname(deps.cerosBinary),
+    });
+    keystoreReason = selection.reason;
+    device = await loadOrCreateDevice(home, selection.keystore);
   } catch (error) {
     return fail(`ceros: ${(error as Error).message}`, EXIT.FAILURE);
   }
@@ -199,6 +207,8 @@ export async function runClaudeCommand(
       proxy: proxy.url,
       upstream,
       mode: 'local',
+      keyProtection: device.key.protection,
+      keystore: keystoreReason,
       policy: policyHash ? { file: args.policyFile, hash: policyHash, signed: false } : null,
       userSettings: args.userSettings.length > 0,
     });
