@@ -40,9 +40,20 @@ function stripCacheControl(value: unknown): unknown {
 export const hashJson = (value: unknown): string =>
   sha256Hex(canonicalJson(toJsonValue(stripCacheControl(value))));
 
+const withoutCacheControl = (key: string, value: unknown) => (key === 'cache_control' ? undefined : value);
+
+/**
+ * A cheap identity for deduplication on the hot path: every request repeats the whole
+ * conversation and tool list, so canonicalizing all of it each time would grow quadratically.
+ * Claude Code serialises the same object the same way, which is all dedup needs; the canonical
+ * hash is computed once, for what is actually recorded.
+ */
+const quickKey = (value: unknown): string =>
+  sha256Hex(JSON.stringify(value, withoutCacheControl) ?? 'undefined');
+
 export function createApiRecorder(recorder: Recorder): ApiRecorder {
-  const seenTools = new Set<string>();
-  const seenSystems = new Set<string>();
+  const seenTools = new Map<string, string>();
+  const seenSystems = new Map<string, string>();
   const seenMessages = new Set<string>();
 
   return {
@@ -54,9 +65,11 @@ export function createApiRecorder(recorder: Recorder): ApiRecorder {
       const request = body as Record<string, unknown>;
       let systemHash: string | null = null;
       if (request.system !== undefined) {
-        systemHash = hashJson(request.system);
-        if (!seenSystems.has(systemHash)) {
-          seenSystems.add(systemHash);
+        const key = quickKey(request.system);
+        systemHash = seenSystems.get(key) ?? null;
+        if (systemHash === null) {
+          systemHash = hashJson(request.system);
+          seenSystems.set(key, systemHash);
           recorder.append('system.prompt', {
             hash: systemHash,
             claudeSessionId: meta.claudeSessionId,
@@ -66,11 +79,16 @@ export function createApiRecorder(recorder: Recorder): ApiRecorder {
       }
       const toolHashes: string[] = [];
       for (const tool of Array.isArray(request.tools) ? request.tools : []) {
+        const key = quickKey(tool);
+        const known = seenTools.get(key);
+        if (known) {
+          toolHashes.push(known);
+          continue;
+        }
         const definition = stripCacheControl(tool) as Record<string, unknown>;
         const hash = hashJson(definition);
+        seenTools.set(key, hash);
         toolHashes.push(hash);
-        if (seenTools.has(hash)) continue;
-        seenTools.add(hash);
         const name = typeof definition.name === 'string' ? definition.name : null;
         const mcp = name?.startsWith('mcp__') ? (name.split('__')[1] ?? null) : null;
         recorder.append('tool.definition', {
@@ -86,7 +104,7 @@ export function createApiRecorder(recorder: Recorder): ApiRecorder {
       const newMessages: unknown[] = [];
       const messages = Array.isArray(request.messages) ? request.messages : [];
       for (const message of messages) {
-        const hash = hashJson(message);
+        const hash = quickKey(message);
         if (seenMessages.has(hash)) continue;
         seenMessages.add(hash);
         newMessages.push(stripCacheControl(message));
