@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { selectKeystore } from '../keystore/select.ts';
 import { createProxyHandler } from '../proxy/proxy.ts';
 import { createApiRecorder } from '../proxy/recorder.ts';
 import { type ProxyServer, serveProxy } from '../proxy/server.ts';
+import { createHookHttpHandler } from '../session/hook-http.ts';
 import { createSessionKeys, type DeviceIdentity, loadOrCreateDevice } from '../session/identity.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
 import { createSessionCore, type Recorder } from '../session/session-core.ts';
@@ -137,6 +138,7 @@ export async function runClaudeCommand(
     void settled.finally(() => pending.delete(settled));
   };
 
+  const hookToken = randomBytes(24).toString('base64url');
   let markReady: () => void = () => {};
   let markFailed: (error: Error) => void = () => {};
   const ready = new Promise<void>((res, rej) => {
@@ -149,15 +151,15 @@ export async function runClaudeCommand(
   let proxy: ProxyServer | undefined;
   try {
     server = await serveHookSocket(socketPath, core);
-    proxy = serveProxy(
-      createProxyHandler({
-        upstream,
-        recorder: createApiRecorder(recorder),
-        ready,
-        track,
-        hooksAlive: core.hooksAlive,
-      }),
-    );
+    const forward = createProxyHandler({
+      upstream,
+      recorder: createApiRecorder(recorder),
+      ready,
+      track,
+      hooksAlive: core.hooksAlive,
+    });
+    const hooks = createHookHttpHandler(core, hookToken);
+    proxy = serveProxy((request) => hooks(request) ?? forward(request));
   } catch (error) {
     server?.close();
     return fail(`ceros: Cannot start the session daemon: ${(error as Error).message}`, EXIT.FAILURE);
@@ -165,7 +167,7 @@ export async function runClaudeCommand(
 
   const settings = mergeSettings(
     userSettings,
-    buildWrapperSettings({ cerosBinary: deps.cerosBinary, proxyUrl: proxy.url, permissionsDeny }),
+    buildWrapperSettings({ cerosBinary: deps.cerosBinary, proxyUrl: proxy.url, hookToken, permissionsDeny }),
   );
   writePrivateFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
   const claudeArgs = insertBeforeDoubleDash(args.claudeArgs, ['--settings', settingsPath]);

@@ -49,15 +49,21 @@ export const ON_HOOK_ERROR: Readonly<Record<HookEvent, FailMode>> = {
 };
 
 /**
- * Events recorded off the critical path (`"async": true`): every synchronous hook is a process
- * spawn on the tool call's path (claude-code-surface.md 10). A tool's output also reaches the
- * journal through the proxy, in the next request's tool_result, so nothing hangs on these alone.
+ * Events that only record and fire on every tool call go over HTTP to the session's loopback
+ * server instead of spawning a process: every spawned hook costs a tool call a process start
+ * (claude-code-surface.md 10), and HTTP hooks need none. They fail open, which is harmless for
+ * events that cannot block; a tool's output also reaches the journal through the proxy, in the
+ * next request's tool_result.
  */
-export const ASYNC_EVENTS: ReadonlySet<HookEvent> = new Set([
+export const HTTP_EVENTS: ReadonlySet<HookEvent> = new Set([
   'PostToolUse',
   'PostToolUseFailure',
   'PostToolBatch',
 ]);
+
+/** The path prefix of HTTP hooks on the session's loopback server. */
+export const HOOK_HTTP_PREFIX = '/__ceros/hook/';
+export const HOOK_TOKEN_HEADER = 'x-ceros-hook-token';
 
 /** The hook's own deadline; the `timeout` in the settings is far above it (seconds there). */
 export const HOOK_DEADLINE_MS = 10_000;

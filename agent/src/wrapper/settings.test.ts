@@ -5,6 +5,7 @@ import { buildWrapperSettings, hookCommand, mergeSettings } from './settings.ts'
 const ours = buildWrapperSettings({
   cerosBinary: "/opt/my ceros/it's",
   proxyUrl: 'http://127.0.0.1:1',
+  hookToken: 't0k',
   permissionsDeny: ['Read(~/.ssh/**)'],
 });
 
@@ -15,6 +16,14 @@ describe('wrapper settings', () => {
       `'/opt/my ceros/it'\\''s' hook PreToolUse || exit 2`,
     );
     expect(hookCommand('/c', 'Stop')).toBe(`'/c' hook Stop`);
+    const post = (ours.hooks as Record<string, { hooks: Record<string, unknown>[] }[]>).PostToolUse?.[0]
+      ?.hooks[0];
+    expect(post).toEqual({
+      type: 'http',
+      url: 'http://127.0.0.1:1/__ceros/hook/PostToolUse',
+      headers: { 'x-ceros-hook-token': 't0k' },
+      timeout: 60,
+    });
     expect(ours).toMatchObject({
       disableAllHooks: false,
       env: { CLAUDE_CODE_SIMPLE: '0', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' },

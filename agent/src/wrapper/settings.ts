@@ -1,8 +1,10 @@
 import {
-  ASYNC_EVENTS,
   BLOCKING_EVENTS,
   HOOK_EVENTS,
+  HOOK_HTTP_PREFIX,
+  HOOK_TOKEN_HEADER,
   type HookEvent,
+  HTTP_EVENTS,
   SETTINGS_HOOK_TIMEOUT_S,
 } from '../hook/events.ts';
 
@@ -10,6 +12,8 @@ export interface WrapperSettingsOptions {
   /** Absolute path of the ceros binary the hooks run. */
   cerosBinary: string;
   proxyUrl: string;
+  /** Authenticates HTTP hooks to the session's loopback server. */
+  hookToken: string;
   /** Deterministic deny rules (Claude Code permission syntax): the layer that holds when hooks fail. */
   permissionsDeny: string[];
   allowedMcpServers?: unknown[];
@@ -34,12 +38,18 @@ export function hookCommand(cerosBinary: string, event: HookEvent): string {
 export function buildWrapperSettings(options: WrapperSettingsOptions): Record<string, unknown> {
   const hooks: Record<string, unknown[]> = {};
   for (const event of HOOK_EVENTS) {
-    const hook: Record<string, unknown> = {
-      type: 'command',
-      command: hookCommand(options.cerosBinary, event),
-      timeout: event === 'SessionEnd' ? 15 : SETTINGS_HOOK_TIMEOUT_S,
-    };
-    if (ASYNC_EVENTS.has(event)) hook.async = true;
+    const hook: Record<string, unknown> = HTTP_EVENTS.has(event)
+      ? {
+          type: 'http',
+          url: `${options.proxyUrl}${HOOK_HTTP_PREFIX}${event}`,
+          headers: { [HOOK_TOKEN_HEADER]: options.hookToken },
+          timeout: SETTINGS_HOOK_TIMEOUT_S,
+        }
+      : {
+          type: 'command',
+          command: hookCommand(options.cerosBinary, event),
+          timeout: event === 'SessionEnd' ? 15 : SETTINGS_HOOK_TIMEOUT_S,
+        };
     hooks[event] = [{ matcher: '*', hooks: [hook] }];
   }
   const settings: Record<string, unknown> = {

@@ -1,0 +1,84 @@
+import { canonicalJson, type JsonValue, toBase64Url } from '@ceros/protocol';
+import type { DeviceKeyHandle } from '../keystore/keystore.ts';
+import { createEdgeClient, EdgeClientError, type FetchLike } from './client.ts';
+
+/** Must match edge/src/routes/enroll.ts: the start request is signed by the device key. */
+export const ENROLL_SIGNING_PREFIX = 'ceros/enroll/v1\n';
+
+export interface DeviceDescription {
+  hostname?: string;
+  os?: string;
+  arch?: string;
+  cerosVersion?: string;
+}
+
+export interface EnrollmentStart {
+  enrollmentId: string;
+  deviceId: string;
+  /** Short code the human types at `enrollUrl` when the browser cannot be opened for them. */
+  userCode: string;
+  /** Opens the enrollment page with the code filled in. */
+  verificationUrl: string;
+  enrollUrl: string;
+  pollToken: string;
+  pollIntervalMs: number;
+  expiresAt: string;
+}
+
+export type EnrollmentPoll =
+  | { status: 'pending' | 'awaiting_approval'; pollIntervalMs: number; expiresAt: string }
+  | { status: 'denied'; message: string }
+  | {
+      status: 'complete';
+      deviceId: string;
+      org: { id: string; slug: string; name: string };
+      userEmail: string;
+      orgSigningKey: string;
+      edgeUrl: string;
+    };
+
+/** Asks the edge to start enrolling this device's key; proves possession by signing the request. */
+export async function startEnrollment(input: {
+  edgeUrl: string;
+  key: DeviceKeyHandle;
+  org?: string;
+  device: DeviceDescription;
+  fetch?: FetchLike;
+  now?: () => number;
+}): Promise<EnrollmentStart> {
+  const body: Record<string, JsonValue> = {
+    publicKey: input.key.publicKeySpki,
+    keyProtection: input.key.protection,
+    device: Object.fromEntries(Object.entries(input.device).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      JsonValue
+    >,
+    timestamp: Math.floor((input.now ?? Date.now)()),
+  };
+  if (input.org !== undefined) body.org = input.org;
+  const signature = await input.key.sign(Buffer.from(ENROLL_SIGNING_PREFIX + canonicalJson(body)));
+  const client = createEdgeClient({ baseUrl: input.edgeUrl, ...(input.fetch ? { fetch: input.fetch } : {}) });
+  const response = await client.request('POST', '/v1/enroll/start', {
+    json: { ...body, signature: toBase64Url(signature) },
+  });
+  return expectObject<EnrollmentStart>(response.body, 'enrollmentId');
+}
+
+export async function pollEnrollment(input: {
+  edgeUrl: string;
+  enrollmentId: string;
+  pollToken: string;
+  fetch?: FetchLike;
+}): Promise<EnrollmentPoll> {
+  const client = createEdgeClient({ baseUrl: input.edgeUrl, ...(input.fetch ? { fetch: input.fetch } : {}) });
+  const response = await client.request('POST', '/v1/enroll/poll', {
+    json: { enrollmentId: input.enrollmentId, pollToken: input.pollToken },
+  });
+  return expectObject<EnrollmentPoll>(response.body, 'status');
+}
+
+function expectObject<T>(body: unknown, field: string): T {
+  if (typeof body !== 'object' || body === null || !(field in body))
+    throw new EdgeClientError('BAD_RESPONSE', `Cannot read the edge's answer: "${field}" is missing`, 200);
+  return body as T;
+}

@@ -1,0 +1,71 @@
+export {
+  createEdgeClient,
+  type EdgeClient,
+  EdgeClientError,
+  type EdgeClientOptions,
+  type EdgeResponse,
+  type FetchLike,
+} from './client.ts';
+export {
+  configPath,
+  type EdgeConfig,
+  edgeConfigSchema,
+  type InstallHint,
+  installHintPath,
+  journalPath,
+  type ReadResult,
+  readEdgeConfig,
+  readInstallHint,
+  uploadCursorPath,
+  writeEdgeConfig,
+} from './config.ts';
+export {
+  type DeviceDescription,
+  ENROLL_SIGNING_PREFIX,
+  type EnrollmentPoll,
+  type EnrollmentStart,
+  pollEnrollment,
+  startEnrollment,
+} from './enrollment.ts';
+export { createJsonlEntryReader } from './jsonl-reader.ts';
+export {
+  type FetchResult,
+  fetchManagedMcpServers,
+  fetchPolicyBundle,
+  MANAGED_MCP_PREFIX,
+  type ManagedMcpList,
+  type ManagedMcpServer,
+  POLICY_BUNDLE_PREFIX,
+  type PolicyBundle,
+  reportAdoptionGap,
+  type VerifyResult,
+  verifySignedDocument,
+} from './policy.ts';
+export {
+  createRevocationWatcher,
+  type DeviceStatus,
+  fetchDeviceStatus,
+  REVOCATION_POLL_MS,
+  type RevocationWatcher,
+  type RevocationWatcherOptions,
+  type StatusCheck,
+} from './revocation-watcher.ts';
+export {
+  deviceIdFromSpki,
+  deviceRequestSigner,
+  HEADER,
+  REQUEST_SIGNING_PREFIX,
+  type RequestSigner,
+  requestSigningString,
+  sessionRequestSigner,
+  signRequest,
+} from './signed-request.ts';
+export {
+  createUploader,
+  readUploadCursor,
+  type StepResult,
+  UPLOAD_DEFAULTS,
+  type Uploader,
+  type UploaderEvent,
+  type UploaderOptions,
+} from './uploader.ts';
