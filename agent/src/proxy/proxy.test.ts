@@ -1,0 +1,192 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import type { JournalEntry } from '@ceros/protocol';
+import { createProxyHandler } from './proxy.ts';
+import { createApiRecorder } from './recorder.ts';
+import { serveProxy } from './server.ts';
+
+/** A real upstream on loopback that records what it got and answers per path. */
+const seen: { path: string; headers: Record<string, string>; body: string }[] = [];
+const upstream = Bun.serve({
+  hostname: '127.0.0.1',
+  port: 0,
+  async fetch(request) {
+    const url = new URL(request.url);
+    seen.push({
+      path: url.pathname + url.search,
+      headers: Object.fromEntries(request.headers),
+      body: await request.text(),
+    });
+    if (url.pathname === '/v1/messages' && request.headers.get('x-fail') === '529') {
+      return Response.json(
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+        { status: 529, headers: { 'retry-after': '7' } },
+      );
+    }
+    if (url.pathname === '/v1/messages') {
+      const events = [
+        'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_u","model":"m","usage":{}}}\n\n',
+        'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi there"}}\n\n',
+        'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+        'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}\n\n',
+        'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+      ];
+      return new Response(events.join(''), {
+        headers: { 'content-type': 'text/event-stream', 'request-id': 'req_up' },
+      });
+    }
+    return new Response(`other ${url.pathname}`, { status: 404 });
+  },
+});
+afterAll(() => upstream.stop(true));
+
+function setup(hooksAlive?: (id: string, ms: number) => Promise<boolean>) {
+  const entries: { type: string; payload: unknown }[] = [];
+  const pending: Promise<unknown>[] = [];
+  const recorder = createApiRecorder({
+    append: (type, payload) => {
+      entries.push({ type, payload });
+      return {} as JournalEntry;
+    },
+  });
+  const proxy = serveProxy(
+    createProxyHandler({
+      upstream: `http://127.0.0.1:${upstream.port}`,
+      recorder,
+      ready: Promise.resolve(),
+      track: (work) => pending.push(work),
+      ...(hooksAlive ? { hooksAlive } : {}),
+    }),
+  );
+  return { proxy, entries, drain: () => Promise.all(pending) };
+}
+
+const body = JSON.stringify({
+  model: 'm',
+  stream: true,
+  system: [{ type: 'text', text: 'sys' }],
+  tools: [
+    {
+      name: 'Bash',
+      description: 'run',
+      input_schema: { type: 'object', properties: { command: { type: 'string' } } },
+    },
+  ],
+  messages: [
+    { role: 'user', content: [{ type: 'text', text: 'hello', cache_control: { type: 'ephemeral' } }] },
+  ],
+});
+
+describe('recording proxy', () => {
+  test('passes auth and anthropic headers unchanged, streams the reply, and records request and response', async () => {
+    const { proxy, entries, drain } = setup();
+    const response = await fetch(`${proxy.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer sk-ant-oat01-secret',
+        'anthropic-beta': 'a,b',
+        'anthropic-version': '2023-06-01',
+        'x-claude-code-session-id': 'cs1',
+      },
+      body,
+    });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect(await response.text()).toContain('hi there');
+    await drain();
+    const got = seen.at(-1);
+    expect(got?.path).toBe('/v1/messages?beta=true');
+    expect(got?.headers).toMatchObject({
+      authorization: 'Bearer sk-ant-oat01-secret',
+      'anthropic-beta': 'a,b',
+      'anthropic-version': '2023-06-01',
+    });
+    expect(got?.body).toBe(body);
+    expect(entries.map((e) => e.type)).toEqual([
+      'system.prompt',
+      'tool.definition',
+      'api.request',
+      'api.response',
+    ]);
+    expect(entries[1]?.payload).toMatchObject({
+      name: 'Bash',
+      inputSchema: { properties: { command: { type: 'string' } } },
+    });
+    expect(entries[3]?.payload).toMatchObject({
+      status: 200,
+      content: [{ type: 'text', text: 'hi there' }],
+      stopReason: 'end_turn',
+      upstreamRequestId: 'req_up',
+      claudeSessionId: 'cs1',
+    });
+    await proxy.stop();
+  });
+
+  test('the same tool definition and messages are recorded once across requests', async () => {
+    const { proxy, entries, drain } = setup();
+    for (let i = 0; i < 3; i++)
+      await (await fetch(`${proxy.url}/v1/messages`, { method: 'POST', body })).text();
+    await drain();
+    expect(entries.filter((e) => e.type === 'tool.definition')).toHaveLength(1);
+    const requests = entries
+      .filter((e) => e.type === 'api.request')
+      .map((e) => (e.payload as { newMessages: unknown[] }).newMessages.length);
+    expect(requests).toEqual([1, 0, 0]);
+    await proxy.stop();
+  });
+
+  test('upstream errors reach the client unchanged', async () => {
+    const { proxy, drain } = setup();
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-fail': '529' },
+      body,
+    });
+    expect(response.status).toBe(529);
+    expect(response.headers.get('retry-after')).toBe('7');
+    expect(await response.json()).toEqual({
+      type: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+    });
+    const other = await fetch(`${proxy.url}/v1/other`);
+    expect(other.status).toBe(404);
+    expect(await other.text()).toBe('other /v1/other');
+    await drain();
+    await proxy.stop();
+  });
+
+  test('an unreachable upstream is a 502 in the API error shape, naming the upstream', async () => {
+    const entries: string[] = [];
+    const proxy = serveProxy(
+      createProxyHandler({
+        upstream: 'http://127.0.0.1:9',
+        recorder: createApiRecorder({ append: (type) => (entries.push(type), {} as JournalEntry) }),
+        ready: Promise.resolve(),
+        track: () => {},
+      }),
+    );
+    const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', body });
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      'http://127.0.0.1:9',
+    );
+    await proxy.stop();
+  });
+
+  test('a session whose hooks never reported in is refused before anything goes upstream', async () => {
+    const { proxy, entries, drain } = setup(async () => false);
+    const before = seen.length;
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-claude-code-session-id': 'ghost' },
+      body,
+    });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      'never reported in',
+    );
+    await drain();
+    expect(seen.length).toBe(before);
+    expect(entries.map((e) => e.type)).toEqual(['api.refused']);
+    await proxy.stop();
+  });
+});
