@@ -8,6 +8,9 @@ import { captureAncestry } from './capture-ancestry.ts';
 import { ancestryDigest } from './digest.ts';
 import { createHashCache } from './hash-cache.ts';
 
+/** Live tests hash real binaries and spawn processes on 2 shared cores: allow for a busy machine. */
+const LIVE_TIMEOUT_MS = 30_000;
+
 const isLinux = process.platform === 'linux';
 const dir = mkdtempSync(join(tmpdir(), 'ceros-ancestry-'));
 const hasher = createBunFileHasher();
@@ -58,6 +61,7 @@ test.if(isLinux)(
       else expect(process.hashError).toBeString();
     }
   },
+  LIVE_TIMEOUT_MS,
 );
 
 test.if(isLinux)(
@@ -72,6 +76,7 @@ test.if(isLinux)(
     expect(ancestryDigest(warm)).toMatch(/^[0-9a-f]{64}$/);
     expect(warm.chain.every((p) => p.hashMs === 0)).toBe(true);
   },
+  LIVE_TIMEOUT_MS,
 );
 
 test('captureAncestry() rejects an unknown platform with UNSUPPORTED_PLATFORM', async () => {

@@ -36,9 +36,9 @@ export async function createProcessReader(platform: string, root?: string): Prom
     case 'linux':
       return createLinuxProcessReader(root === undefined ? {} : { root });
     case 'darwin':
-      return (await import('./darwin-reader.ts')).createDarwinProcessReader();
+      return (await import('./darwin-ffi-reader.ts')).createDarwinProcessReader();
     case 'win32':
-      return (await import('./win32-reader.ts')).createWin32ProcessReader();
+      return (await import('./win32-ffi-reader.ts')).createWin32ProcessReader();
     default:
       throw new AncestryError('UNSUPPORTED_PLATFORM', `Cannot read process ancestry on "${platform}"`);
   }

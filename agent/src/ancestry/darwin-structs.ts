@@ -1,5 +1,5 @@
 /**
- * Pure decoders for the macOS process structures read through FFI in `darwin-reader.ts`, kept
+ * Pure decoders for the macOS process structures read through FFI in `darwin-ffi-reader.ts`, kept
  * apart so they are tested on every OS.
  */
 

@@ -1,7 +1,7 @@
 /**
  * The port each platform implements: read one process by pid. Linux reads procfs
  * (`linux-reader.ts`), macOS and Windows call their documented APIs through FFI
- * (`darwin-reader.ts`, `win32-reader.ts`, each loaded only on its OS); tests use
+ * (`darwin-ffi-reader.ts`, `win32-ffi-reader.ts`, each loaded only on its OS); tests use
  * `createFakeProcessReader`.
  */
 export interface RawProcess {

@@ -1,5 +1,5 @@
 /**
- * Pure decoders for the Windows structures read through FFI in `win32-reader.ts`, kept apart so
+ * Pure decoders for the Windows structures read through FFI in `win32-ffi-reader.ts`, kept apart so
  * they are tested on every OS. Layouts are for 64-bit Windows.
  */
 

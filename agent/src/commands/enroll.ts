@@ -3,10 +3,9 @@ import { EdgeClientError, type FetchLike } from '../edge-client/client.ts';
 import { type EdgeConfig, readEdgeConfig, readInstallHint, writeEdgeConfig } from '../edge-client/config.ts';
 import { type DeviceDescription, pollEnrollment, startEnrollment } from '../edge-client/enrollment.ts';
 import type { Keystore } from '../keystore/keystore.ts';
+import { DEVICE_KEY_NAME, loadOrCreateDevice } from '../session/identity.ts';
 import { cerosHome } from '../state/secure-fs.ts';
 
-/** The keystore name of the device key the edge registers. */
-export const DEVICE_KEY_NAME = 'device';
 const DEFAULT_TIMEOUT_S = 15 * 60;
 
 export const ENROLL_HELP = `Usage: ceros enroll [EDGE_URL] [options]
@@ -18,7 +17,6 @@ or CEROS_EDGE_URL.
 Options:
   --org SLUG        enroll into this organization (the installer link sets it for you)
   --no-browser      print the link and code instead of opening a browser
-  --new-key         create a new device key first (after a revocation, or a new machine image)
   --timeout SECS    give up after this long (default ${DEFAULT_TIMEOUT_S})
   -h, --help        show this help
 `;
@@ -37,7 +35,6 @@ interface EnrollArgs {
   url: string | undefined;
   org: string | undefined;
   browser: boolean;
-  newKey: boolean;
   timeoutS: number;
 }
 
@@ -48,14 +45,12 @@ function parseArgs(
     url: undefined,
     org: undefined,
     browser: true,
-    newKey: false,
     timeoutS: DEFAULT_TIMEOUT_S,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '-h' || arg === '--help') return { ok: true, value: 'help' };
     else if (arg === '--no-browser') args.browser = false;
-    else if (arg === '--new-key') args.newKey = true;
     else if (arg === '--org' || arg === '--timeout') {
       const value = argv[++i];
       if (value === undefined) return { ok: false, error: `Option ${arg} needs a value` };
@@ -106,14 +101,13 @@ export async function runEnroll(argv: readonly string[], ctx: EnrollContext): Pr
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const fetchOpt = ctx.fetch ? { fetch: ctx.fetch } : {};
   try {
-    let key = args.newKey ? undefined : await ctx.keystore.load(DEVICE_KEY_NAME);
-    if (!key) {
-      ctx.progress(`Creating the device key (${ctx.keystore.kind})…`);
-      key = await ctx.keystore.create(DEVICE_KEY_NAME);
-    }
+    // The same identity the journal signs with (device.json + the keystore's device key), so the
+    // id the edge registers is the id in every journal entry.
+    const { record, key } = await loadOrCreateDevice(home, ctx.keystore, new Date(now()));
     const start = await startEnrollment({
       edgeUrl,
       key,
+      deviceId: record.deviceId,
       ...(org !== undefined ? { org } : {}),
       device: ctx.device ?? {},
       ...fetchOpt,
@@ -143,6 +137,7 @@ export async function runEnroll(argv: readonly string[], ctx: EnrollContext): Pr
           deviceId: poll.deviceId,
           userEmail: poll.userEmail,
           orgSigningKey: poll.orgSigningKey,
+          orgSigningKeyId: poll.orgSigningKeyId,
           keyName: DEVICE_KEY_NAME,
           keyProtection: key.protection,
           enrolledAt: new Date(now()).toISOString(),

@@ -16,6 +16,8 @@ export const edgeConfigSchema = z.strictObject({
   userEmail: z.string(),
   /** Raw Ed25519 key (base64url) that signs the org's policy bundles and managed MCP lists. */
   orgSigningKey: z.string(),
+  /** The id bundles name that key by: TrustedKey { keyId: orgSigningKeyId, publicKey: orgSigningKey }. */
+  orgSigningKeyId: z.string(),
   /** The keystore name of the device key. */
   keyName: z.string(),
   keyProtection: z.string(),

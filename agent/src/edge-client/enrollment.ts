@@ -34,6 +34,7 @@ export type EnrollmentPoll =
       org: { id: string; slug: string; name: string };
       userEmail: string;
       orgSigningKey: string;
+      orgSigningKeyId: string;
       edgeUrl: string;
     };
 
@@ -41,6 +42,8 @@ export type EnrollmentPoll =
 export async function startEnrollment(input: {
   edgeUrl: string;
   key: DeviceKeyHandle;
+  /** The id the journal already uses (device.json); the edge derives one from the key when absent. */
+  deviceId?: string;
   org?: string;
   device: DeviceDescription;
   fetch?: FetchLike;
@@ -55,6 +58,7 @@ export async function startEnrollment(input: {
     >,
     timestamp: Math.floor((input.now ?? Date.now)()),
   };
+  if (input.deviceId !== undefined) body.deviceId = input.deviceId;
   if (input.org !== undefined) body.org = input.org;
   const signature = await input.key.sign(Buffer.from(ENROLL_SIGNING_PREFIX + canonicalJson(body)));
   const client = createEdgeClient({ baseUrl: input.edgeUrl, ...(input.fetch ? { fetch: input.fetch } : {}) });

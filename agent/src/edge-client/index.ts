@@ -35,8 +35,6 @@ export {
   MANAGED_MCP_PREFIX,
   type ManagedMcpList,
   type ManagedMcpServer,
-  POLICY_BUNDLE_PREFIX,
-  type PolicyBundle,
   reportAdoptionGap,
   type VerifyResult,
   verifySignedDocument,

@@ -1,21 +1,10 @@
 import { verify } from 'node:crypto';
+import { type TrustedKey, type VerifiedBundle, verifyBundle } from '@ceros/policy';
 import { canonicalJson, ed25519PublicKeyFromRaw, fromBase64Url, type JsonValue } from '@ceros/protocol';
 import { type EdgeClient, EdgeClientError } from './client.ts';
 
-/** Must match edge/src/policy/signed-document.ts. */
-export const POLICY_BUNDLE_PREFIX = 'ceros/policy-bundle/v1\n';
+/** Must match edge/src/policy/signed-document.ts. Policy bundles use @ceros/policy's format. */
 export const MANAGED_MCP_PREFIX = 'ceros/managed-mcp/v1\n';
-
-export interface PolicyBundle {
-  v: 1;
-  kind: 'policy-bundle';
-  org: string;
-  /** Increases with every publish in the org. */
-  version: number;
-  issuedAt: string;
-  policies: { id: string; name: string; version: number; hash: string; source: string }[];
-  sig: string;
-}
 
 export type ManagedMcpServer =
   | { name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string> }
@@ -61,26 +50,59 @@ export type FetchResult<T> =
   /** The org has published nothing yet. */
   | { status: 'none' };
 
-async function fetchSigned<T extends { sig: string }>(
+/**
+ * Fetches the org's policy bundle (at session start, then polled with the last ETag) and checks
+ * it with @ceros/policy's verifyBundle: signed by the org key learned at enrollment, not older
+ * than `lastVersion` (no rollback), and a valid policy. Cache `raw` and `etag` as the last good
+ * bundle for offline starts; `document` is what compilePolicy takes.
+ */
+export async function fetchPolicyBundle(
   client: EdgeClient,
-  path: string,
-  field: string,
-  prefix: string,
-  options: { etag?: string; orgSigningKey: string },
-): Promise<FetchResult<T>> {
+  options: { etag?: string; trustedKeys: readonly TrustedKey[]; lastVersion?: number },
+): Promise<FetchResult<VerifiedBundle>> {
   const response = await client.request(
     'GET',
-    path,
+    '/v1/agent/policy',
     options.etag ? { headers: { 'if-none-match': options.etag } } : {},
   );
   if (response.status === 304) return { status: 'not-modified' };
-  const document = (response.body as Record<string, unknown> | null)?.[field] as T | null | undefined;
+  const bundle = (response.body as { bundle?: unknown } | null)?.bundle;
+  if (!bundle) return { status: 'none' };
+  const verdict = verifyBundle(bundle, options.trustedKeys, options.lastVersion);
+  if (!verdict.ok)
+    throw new EdgeClientError(
+      verdict.code === 'BAD_SIGNATURE' || verdict.code === 'UNTRUSTED_KEY'
+        ? 'BAD_SIGNATURE'
+        : `BUNDLE_${verdict.code}`,
+      verdict.message,
+      response.status,
+    );
+  return {
+    status: 'ok',
+    document: verdict.value,
+    etag: response.headers.get('etag'),
+    raw: canonicalJson(bundle as JsonValue),
+  };
+}
+
+/** Fetches the admin-approved MCP servers for this org, signature-checked against the org key. */
+export async function fetchManagedMcpServers(
+  client: EdgeClient,
+  options: { etag?: string; orgSigningKey: string },
+): Promise<FetchResult<ManagedMcpList>> {
+  const response = await client.request(
+    'GET',
+    '/v1/agent/mcp-servers',
+    options.etag ? { headers: { 'if-none-match': options.etag } } : {},
+  );
+  if (response.status === 304) return { status: 'not-modified' };
+  const document = (response.body as { managed?: ManagedMcpList | null } | null)?.managed;
   if (!document) return { status: 'none' };
-  const verdict = verifySignedDocument(document, prefix, options.orgSigningKey);
+  const verdict = verifySignedDocument(document, MANAGED_MCP_PREFIX, options.orgSigningKey);
   if (!verdict.ok)
     throw new EdgeClientError(
       'BAD_SIGNATURE',
-      `Cannot trust the ${field} from the edge: ${verdict.reason}`,
+      `Cannot trust the managed MCP list from the edge: ${verdict.reason}`,
       200,
     );
   return {
@@ -89,25 +111,6 @@ async function fetchSigned<T extends { sig: string }>(
     etag: response.headers.get('etag'),
     raw: canonicalJson(document as unknown as JsonValue),
   };
-}
-
-/**
- * Fetches the org's policy bundle (at session start, then polled with the last ETag) and verifies
- * its signature. Cache `raw` and `etag` as the last good bundle for offline starts.
- */
-export function fetchPolicyBundle(
-  client: EdgeClient,
-  options: { etag?: string; orgSigningKey: string },
-): Promise<FetchResult<PolicyBundle>> {
-  return fetchSigned<PolicyBundle>(client, '/v1/agent/policy', 'bundle', POLICY_BUNDLE_PREFIX, options);
-}
-
-/** Fetches the admin-approved MCP servers for this org, signature-checked. */
-export function fetchManagedMcpServers(
-  client: EdgeClient,
-  options: { etag?: string; orgSigningKey: string },
-): Promise<FetchResult<ManagedMcpList>> {
-  return fetchSigned<ManagedMcpList>(client, '/v1/agent/mcp-servers', 'managed', MANAGED_MCP_PREFIX, options);
 }
 
 /**

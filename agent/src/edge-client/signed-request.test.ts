@@ -43,7 +43,11 @@ describe('signed edge requests', () => {
     const key = await createFileKeystore(dir).create('device');
     const signer = deviceRequestSigner(deviceIdFromSpki(key.publicKeySpki), key);
     const body = Buffer.from('{"a":1}');
-    const headers = await signRequest(signer, { method: 'POST', pathAndQuery: '/p', body }, { now: 5, nonce: 'n'.repeat(20) });
+    const headers = await signRequest(
+      signer,
+      { method: 'POST', pathAndQuery: '/p', body },
+      { now: 5, nonce: 'n'.repeat(20) },
+    );
     expect(headers[HEADER.key]).toBe('device');
     const message = requestSigningString({
       method: 'POST',
@@ -54,9 +58,18 @@ describe('signed edge requests', () => {
       nonce: 'n'.repeat(20),
       body,
     });
-    const publicKey = { key: Buffer.from(key.publicKeySpki, 'base64url'), format: 'der', type: 'spki' } as const;
+    const publicKey = {
+      key: Buffer.from(key.publicKeySpki, 'base64url'),
+      format: 'der',
+      type: 'spki',
+    } as const;
     expect(
-      verify('sha256', Buffer.from(message), { ...publicKey, dsaEncoding: 'der' }, Buffer.from(headers[HEADER.signature] ?? '', 'base64url')),
+      verify(
+        'sha256',
+        Buffer.from(message),
+        { ...publicKey, dsaEncoding: 'der' },
+        Buffer.from(headers[HEADER.signature] ?? '', 'base64url'),
+      ),
     ).toBe(true);
   });
 
@@ -79,9 +92,20 @@ describe('signed edge requests', () => {
       },
       softwareDeviceSigner(device.privateKey),
     );
-    const signer = sessionRequestSigner({ deviceId: 'dev_x', sessionId: 's1', privateKey: session.privateKey, certificate });
-    const headers = await signRequest(signer, { method: 'GET', pathAndQuery: '/s', body: new Uint8Array() }, { now: 1 });
+    const signer = sessionRequestSigner({
+      deviceId: 'dev_x',
+      sessionId: 's1',
+      privateKey: session.privateKey,
+      certificate,
+    });
+    const headers = await signRequest(
+      signer,
+      { method: 'GET', pathAndQuery: '/s', body: new Uint8Array() },
+      { now: 1 },
+    );
     expect(headers[HEADER.key]).toBe('session:s1');
-    expect(JSON.parse(Buffer.from(headers[HEADER.certificate] ?? '', 'base64url').toString())).toEqual(certificate);
+    expect(JSON.parse(Buffer.from(headers[HEADER.certificate] ?? '', 'base64url').toString())).toEqual(
+      certificate,
+    );
   });
 });

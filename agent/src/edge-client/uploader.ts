@@ -33,6 +33,8 @@ export interface UploaderOptions {
 export type UploaderEvent =
   | { kind: 'uploaded'; accepted: number; duplicates: number; cursor: number }
   | { kind: 'rewound'; from: number; to: number }
+  /** The edge refused a batch as too large; the next ones are smaller. */
+  | { kind: 'split'; entries: number }
   | { kind: 'retrying'; code: string; message: string; delayMs: number; failures: number }
   /** The edge refuses this device (revoked, unknown): the uploader stopped. */
   | { kind: 'refused'; code: string; message: string };
@@ -155,6 +157,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       }
       if (error.code === 'BODY_TOO_LARGE' && batch.length > 1) {
         batchLimit = Math.max(1, Math.floor(batch.length / 2));
+        emit({ kind: 'split', entries: batchLimit });
         return { kind: 'progress' };
       }
       if (error.refusesDevice) return { kind: 'refused', error };

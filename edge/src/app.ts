@@ -1,0 +1,122 @@
+import { parsePolicy } from '@ceros/policy';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { adminAuth } from './auth/admin-auth.ts';
+import {
+  type AppContext,
+  DEFAULT_SETTINGS,
+  type EdgeDeps,
+  type EdgeEnv,
+  type PolicyValidator,
+} from './deps.ts';
+import { EdgeError, type ErrorBody, errorBody } from './errors.ts';
+import { outboxPage } from './html/pages.ts';
+import type { OutboxMailer } from './mail/mailer.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { agentRoutes } from './routes/agent.ts';
+import { consoleRoutes } from './routes/console.ts';
+import { enrollRoutes } from './routes/enroll.ts';
+import { installRoutes } from './routes/install.ts';
+import { queryRoutes } from './routes/query.ts';
+
+export const EDGE_VERSION = '0.1.0';
+
+/** The default policy validator: @ceros/policy's parser, every issue with its path and position. */
+export const parsePolicyValidator: PolicyValidator = (source) => {
+  const result = parsePolicy(source);
+  if (result.ok) return { ok: true, document: result.value };
+  return {
+    ok: false,
+    issues: result.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+      ...(issue.line !== undefined ? { line: issue.line } : {}),
+      ...(issue.column !== undefined ? { column: issue.column } : {}),
+    })),
+  };
+};
+
+function isLoopback(ip: string | undefined): boolean {
+  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+}
+
+const LOGIN_PATHS = new Set(['/v1/admin/login/start', '/v1/admin/login/verify']);
+
+/** The edge API. Stateless apart from `deps.store`: any number of instances can share one database. */
+export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
+  const clock = deps.clock;
+  const ctx: AppContext = {
+    store: deps.store,
+    mailer: deps.mailer,
+    now: clock ? () => clock.now() : () => Date.now(),
+    ledger: deps.ledger,
+    validatePolicy: deps.validatePolicy ?? parsePolicyValidator,
+    binaries: deps.binaries,
+    settings: { ...DEFAULT_SETTINGS, ...deps.settings },
+    log: deps.log ?? (() => {}),
+  };
+  const app = new Hono<EdgeEnv>();
+
+  app.onError((error, c) => {
+    if (error instanceof EdgeError) return c.json(errorBody(error), error.status);
+    if (error instanceof HTTPException) {
+      const body: ErrorBody = {
+        error: { code: 'INVALID_INPUT', message: error.message || 'Cannot process the request' },
+      };
+      return c.json(body, error.status === 413 ? 413 : 400);
+    }
+    ctx.log(`error: ${c.req.method} ${c.req.path}: ${(error as Error).stack ?? String(error)}`);
+    const body: ErrorBody = {
+      error: { code: 'INTERNAL', message: 'Cannot complete the request: internal error' },
+    };
+    return c.json(body, 500);
+  });
+  app.notFound((c) => {
+    const body: ErrorBody = {
+      error: { code: 'NOT_FOUND', message: `Cannot find ${c.req.method} ${c.req.path}` },
+    };
+    return c.json(body, 404);
+  });
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'no-referrer');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+      // The enrollment pages: no scripts, forms only to this edge, and never inside a frame (a
+      // framed page could trick someone into enrolling a device that is not theirs).
+      c.header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      );
+      c.header('x-frame-options', 'DENY');
+    }
+  });
+
+  app.get('/healthz', async (c) => {
+    await ctx.store.ping();
+    return c.json({ ok: true, version: EDGE_VERSION, mail: ctx.mailer.kind });
+  });
+
+  if (ctx.mailer.kind === 'outbox') {
+    const outbox = ctx.mailer as OutboxMailer;
+    // Codes in the outbox enroll devices: show them only to someone on the edge's own machine.
+    app.get('/dev/outbox', (c) => {
+      if (!isLoopback(c.env?.ip))
+        throw new EdgeError('NOT_FOUND', 'Cannot show the development outbox to a remote client');
+      return c.html(outboxPage(outbox.messages ?? []));
+    });
+  }
+
+  const guard = adminAuth(ctx);
+  app.use('/v1/admin/*', async (c, next) => (LOGIN_PATHS.has(c.req.path) ? next() : guard(c, next)));
+
+  app.route('/', enrollRoutes(ctx));
+  app.route('/', agentRoutes(ctx));
+  app.route('/', adminRoutes(ctx));
+  app.route('/', queryRoutes(ctx));
+  app.route('/', installRoutes(ctx));
+  app.route('/', consoleRoutes(ctx));
+  return app;
+}

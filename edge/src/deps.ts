@@ -1,0 +1,115 @@
+import type { Mailer } from './mail/mailer.ts';
+import type { AdminSession, Device, EdgeStore } from './store/store.ts';
+
+/**
+ * Where verified entries go next: the Merkle log (protocol/) appends one leaf per entry and signs
+ * checkpoints. Called after the entries are stored, with only the newly stored ones, in seq order.
+ */
+export interface Ledger {
+  append(orgId: string, entryBytes: readonly string[]): Promise<void>;
+}
+
+export interface PolicyIssueView {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export type PolicyValidation =
+  | { ok: true; document: unknown }
+  | { ok: false; issues: readonly PolicyIssueView[] };
+
+/**
+ * Parses policy source text (YAML or JSON) into the document a bundle carries, or lists every
+ * issue. The default is @ceros/policy's parsePolicy; tests may inject another.
+ */
+export type PolicyValidator = (source: string) => PolicyValidation;
+
+/** A compiled agent binary the edge can hand out at /download/<target>/ceros. */
+export interface AgentBinary {
+  target: string;
+  size: number;
+  sha256: string;
+  open(): ReadableStream<Uint8Array>;
+}
+
+export interface BinarySource {
+  /** Targets the edge can serve, e.g. `linux-x64`, with their SHA-256. */
+  list(): Promise<{ target: string; sha256: string }[]>;
+  get(target: string): Promise<AgentBinary | undefined>;
+}
+
+export interface RateLimit {
+  count: number;
+  windowMs: number;
+}
+
+export interface EdgeSettings {
+  /** The URL agents and browsers use to reach this edge; derived from each request when unset. */
+  publicUrl: string | undefined;
+  /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
+  trustProxy: boolean;
+  maxIngestBytes: number;
+  maxIngestEntries: number;
+  maxJsonBytes: number;
+  codeTtlMs: number;
+  maxCodeAttempts: number;
+  sendPerEmail: RateLimit;
+  sendPerIp: RateLimit;
+  enrollStartPerIp: RateLimit;
+  enrollmentTtlMs: number;
+  adminSessionTtlMs: number;
+  /** A session counts as an active Claude Code instance when it has not ended and spoke this recently. */
+  activeWindowMs: number;
+}
+
+export const DEFAULT_SETTINGS: EdgeSettings = {
+  publicUrl: undefined,
+  trustProxy: false,
+  maxIngestBytes: 4 * 1024 * 1024,
+  maxIngestEntries: 1000,
+  maxJsonBytes: 256 * 1024,
+  codeTtlMs: 10 * 60_000,
+  maxCodeAttempts: 5,
+  sendPerEmail: { count: 5, windowMs: 15 * 60_000 },
+  sendPerIp: { count: 20, windowMs: 15 * 60_000 },
+  enrollStartPerIp: { count: 30, windowMs: 15 * 60_000 },
+  enrollmentTtlMs: 30 * 60_000,
+  adminSessionTtlMs: 12 * 60 * 60_000,
+  activeWindowMs: 15 * 60_000,
+};
+
+export interface EdgeDeps {
+  store: EdgeStore;
+  mailer: Mailer;
+  clock?: { now(): number };
+  ledger?: Ledger;
+  validatePolicy?: PolicyValidator;
+  binaries?: BinarySource;
+  settings?: Partial<EdgeSettings>;
+  log?: (line: string) => void;
+}
+
+/** The resolved dependencies every route module receives. */
+export interface AppContext {
+  store: EdgeStore;
+  mailer: Mailer;
+  now: () => number;
+  ledger: Ledger | undefined;
+  validatePolicy: PolicyValidator;
+  binaries: BinarySource | undefined;
+  settings: EdgeSettings;
+  log: (line: string) => void;
+}
+
+/** Hono's environment for this app: the Bun adapter passes the client IP as a binding. */
+export interface EdgeEnv {
+  Bindings: { ip?: string };
+  Variables: {
+    rawBody: Uint8Array;
+    device: Device;
+    signedBy: string;
+    admin: AdminSession;
+  };
+}

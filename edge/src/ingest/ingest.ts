@@ -1,0 +1,174 @@
+import {
+  devicePublicKeyFromSpki,
+  entryBytes,
+  entryHash,
+  type JournalEntry,
+  parseSessionCertificate,
+  type SessionCertificate,
+  sha256Hex,
+  verifyJournal,
+} from '@ceros/protocol';
+import type { AppContext } from '../deps.ts';
+import { EdgeError } from '../errors.ts';
+import type { Device } from '../store/store.ts';
+import { type ProjectedEntry, projectEntry } from './project.ts';
+
+export interface IngestResult {
+  /** Entries stored by this request. */
+  accepted: number;
+  /** Entries the edge already had (a retried batch): acknowledged, not stored again. */
+  duplicates: number;
+  /** The device's last stored entry after this request. */
+  head: { seq: number; hash: string } | null;
+}
+
+/**
+ * Verifies a batch of one device's journal entries and stores the new ones, idempotently by
+ * (device, seq):
+ * - every entry must name the authenticated device (CROSS_DEVICE otherwise);
+ * - entries at or below the stored head must be byte-identical to what is stored (a re-send),
+ *   else CHAIN_CONFLICT: the device forked its chain;
+ * - the rest must continue the chain at head + 1 (CHAIN_GAP with `expectedSeq` otherwise, so the
+ *   uploader can rewind) and pass `verifyJournal` anchored at the stored head, with the session
+ *   certificates of sessions that started in earlier batches.
+ * After storage the new entries go to the ledger (the Merkle log) in seq order.
+ */
+export async function ingestBatch(
+  ctx: AppContext,
+  device: Device,
+  raw: readonly unknown[],
+): Promise<IngestResult> {
+  // A cheap look at device and seq only: verifyJournal parses every entry it checks in full, and
+  // parsing twice would double the dominant cost of ingest.
+  const entries = raw.map((item, index) => peek(item, index, device.id));
+  const first = entries[0];
+  const last = entries.at(-1);
+  if (!first || !last) return { accepted: 0, duplicates: 0, head: headOf(device) };
+  for (let i = 1; i < entries.length; i++) {
+    const prev = entries[i - 1];
+    const entry = entries[i];
+    if (prev && entry && entry.seq !== prev.seq + 1)
+      throw new EdgeError('VERIFY_FAILED', `Cannot accept the batch: seq ${entry.seq} follows ${prev.seq}`, {
+        index: i,
+      });
+  }
+
+  const sessionIds = [...new Set(entries.map((e) => e.session))];
+  const state = await ctx.store.ingestState(device.id, first.seq, last.seq, sessionIds);
+  const headSeq = state.head?.seq ?? -1;
+
+  let duplicates = 0;
+  const fresh: unknown[] = [];
+  for (const [index, entry] of entries.entries()) {
+    if (entry.seq > headSeq) {
+      fresh.push(raw[index]);
+      continue;
+    }
+    if (state.stored.get(entry.seq) !== hashOf(raw[index]))
+      throw new EdgeError(
+        'CHAIN_CONFLICT',
+        `Cannot accept seq ${entry.seq} of device "${device.id}": the edge stored a different entry at that seq`,
+        { seq: entry.seq },
+      );
+    duplicates++;
+  }
+  const start = entries[duplicates];
+  if (!start) return { accepted: 0, duplicates, head: state.head };
+  if (start.seq !== headSeq + 1)
+    throw new EdgeError(
+      'CHAIN_GAP',
+      `Cannot accept seq ${start.seq} of device "${device.id}": the edge expects seq ${headSeq + 1} next`,
+      { expectedSeq: headSeq + 1 },
+    );
+
+  const certificates: SessionCertificate[] = [];
+  for (const text of state.certificates) {
+    const cert = parseSessionCertificate(JSON.parse(text));
+    if (cert.ok) certificates.push(cert.value);
+  }
+  const deviceKey = devicePublicKeyFromSpki(device.publicKey);
+  const verdict = verifyJournal(fresh, {
+    deviceKey: (id) => (id === device.id ? deviceKey : undefined),
+    ...(state.head ? { anchor: state.head } : {}),
+    certificates,
+  });
+  if (!verdict.ok)
+    throw new EdgeError('VERIFY_FAILED', `Cannot accept the batch: ${verdict.reason}`, {
+      seq: verdict.seq,
+      check: verdict.code,
+    });
+
+  // verifyJournal accepted every fresh entry, so each is a well-formed JournalEntry now.
+  const projected: ProjectedEntry[] = (fresh as JournalEntry[]).map((entry) => {
+    const time = Date.parse(entry.time);
+    // Canonicalize once: the stored bytes, and the chain hash over exactly those bytes.
+    const bytes = entryBytes(entry);
+    return {
+      seq: entry.seq,
+      hash: sha256Hex(bytes),
+      sessionId: entry.session,
+      type: entry.type,
+      timeMs: Number.isFinite(time) ? time : ctx.now(),
+      bytes,
+      projection: projectEntry(entry),
+    };
+  });
+  await ctx.store.storeEntries({
+    orgId: device.orgId,
+    deviceId: device.id,
+    userId: device.userId,
+    receivedMs: ctx.now(),
+    entries: projected,
+  });
+  if (ctx.ledger)
+    await ctx.ledger.append(
+      device.orgId,
+      projected.map((entry) => entry.bytes),
+    );
+  const tail = projected.at(-1);
+  return {
+    accepted: projected.length,
+    duplicates,
+    head: tail ? { seq: tail.seq, hash: tail.hash } : state.head,
+  };
+}
+
+function peek(item: unknown, index: number, deviceId: string): { seq: number; session: string } {
+  const fields =
+    typeof item === 'object' && item !== null
+      ? (item as { device?: unknown; seq?: unknown; session?: unknown })
+      : {};
+  if (
+    typeof fields.device !== 'string' ||
+    typeof fields.session !== 'string' ||
+    !Number.isSafeInteger(fields.seq) ||
+    (fields.seq as number) < 0
+  )
+    throw new EdgeError(
+      'VERIFY_FAILED',
+      `Cannot accept entry ${index}: malformed: it needs a device, a session and a seq`,
+      { index },
+    );
+  if (fields.device !== deviceId)
+    throw new EdgeError(
+      'CROSS_DEVICE',
+      `Cannot accept entry ${index} for device "${fields.device}" from device "${deviceId}"`,
+      { index },
+    );
+  return { seq: fields.seq as number, session: fields.session };
+}
+
+/** The chain hash of a re-sent entry; null when it is not even canonicalizable (so it cannot match). */
+function hashOf(item: unknown): string | null {
+  try {
+    return entryHash(item as JournalEntry);
+  } catch {
+    return null;
+  }
+}
+
+function headOf(device: Device): IngestResult['head'] {
+  return device.headSeq === null || device.headHash === null
+    ? null
+    : { seq: device.headSeq, hash: device.headHash };
+}

@@ -1,0 +1,46 @@
+/**
+ * The ceros-edge binary: `ceros-edge serve --port P --data DIR`. The only file (with the adapters)
+ * that touches Bun and the process; everything else is createApp(deps).
+ */
+import './store/libsql-native.ts';
+import { dirname, resolve } from 'node:path';
+
+const compiled = import.meta.path.startsWith('/$bunfs/');
+const { runEdgeCli, serveDeps } = await import('./cli/run.ts');
+const { createApp } = await import('./app.ts');
+
+const log = (line: string) => process.stderr.write(`[ceros-edge] ${line}\n`);
+const outcome = await runEdgeCli(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  // The compiled edge sits in dist/ next to the agent binaries it serves.
+  defaultDistDir: compiled ? dirname(process.execPath) : resolve(process.cwd(), 'dist'),
+});
+
+if (outcome.kind === 'done') {
+  process.stdout.write(outcome.stdout);
+  process.stderr.write(outcome.stderr);
+  process.exit(outcome.exitCode);
+}
+
+const deps = await serveDeps(outcome.config, log);
+const app = createApp(deps);
+const server = Bun.serve({
+  port: outcome.config.port,
+  hostname: outcome.config.host,
+  // Ingest bodies are capped by the app; leave headroom for headers and the JSON envelope.
+  maxRequestBodySize: (outcome.config.maxIngestBytes ?? 4 * 1024 * 1024) + 64 * 1024,
+  fetch: (request, srv) => app.fetch(request, { ip: srv.requestIP(request)?.address }),
+});
+log(`listening on http://${server.hostname}:${server.port}`);
+process.stdout.write(`ceros-edge listening on http://${server.hostname}:${server.port}\n`);
+
+const shutdown = () => {
+  log('shutting down');
+  void server.stop().then(() => {
+    deps.store.close();
+    process.exit(0);
+  });
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
