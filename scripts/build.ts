@@ -52,11 +52,13 @@ bun(
 writeFileSync(
   join(staging, 'entry.ts'),
   `import cliPath from './cli.js' with { type: 'file' };
+import runtimeWasm from ${JSON.stringify(join(root, 'node_modules/web-tree-sitter/tree-sitter.wasm'))} with { type: 'file' };
+import bashWasm from ${JSON.stringify(join(root, 'node_modules/tree-sitter-bash/tree-sitter-bash.wasm'))} with { type: 'file' };
 import { exitAfterFlush } from ${JSON.stringify(join(root, 'agent/src/process-exit.ts'))};
 const argv = process.argv.slice(2);
 const run = argv[0] === 'hook'
   ? import(${JSON.stringify(join(root, 'agent/src/hook/main-hook.ts'))}).then((m) => m.hookMain(argv.slice(1)))
-  : import(cliPath).then((m) => m.cliMain(argv));
+  : (globalThis.__CEROS_WASM__ = { runtimeWasm, bashWasm }, import(cliPath).then((m) => m.cliMain(argv)));
 
 run.then(exitAfterFlush, (error) => {
   process.stderr.write('ceros: unexpected failure: ' + (error?.stack ?? String(error)) + '\\n');
@@ -70,8 +72,23 @@ bun(
 );
 
 if (existsSync(join(root, 'edge/src/main.ts'))) {
+  // The console (ui/) is one gzipped HTML page; a second entrypoint embeds it in the binary, where
+  // edge/src/routes/console.ts finds it in Bun.embeddedFiles.
+  const consoleStarted = performance.now();
+  const { buildConsole } = await import('../ui/src/index.ts');
+  const page = await buildConsole();
+  process.stderr.write(
+    `built the console (${(page.gzipBytes / 1024).toFixed(1)} KB gzipped) in ${Math.round(performance.now() - consoleStarted)} ms\n`,
+  );
   bun(
-    ['build', ...compileFlags, join(root, 'edge/src/main.ts'), '--outfile', join(root, 'dist/ceros-edge')],
+    [
+      'build',
+      ...compileFlags,
+      join(root, 'edge/src/main.ts'),
+      page.path,
+      '--outfile',
+      join(root, 'dist/ceros-edge'),
+    ],
     'dist/ceros-edge',
   );
 }

@@ -1,5 +1,16 @@
+import { dirname } from 'node:path';
 import { CLAUDE_HELP, runClaudeCommand } from '../commands/claude.ts';
+import { ENROLL_HELP, runEnroll } from '../commands/enroll.ts';
 import { LOG_HELP, runLog } from '../commands/log.ts';
+import { POLICY_HELP, runPolicyCommand } from '../commands/policy.ts';
+import { runPolicyReplay } from '../commands/policy-replay.ts';
+import { POSTURE_HELP, runPosture } from '../commands/posture.ts';
+import { runVerify, VERIFY_HELP } from '../commands/verify.ts';
+import { runWitness, WITNESS_HELP } from '../commands/witness.ts';
+import { embeddedWasm } from '../decide/assets.ts';
+import { selectKeystore } from '../keystore/select.ts';
+import { defaultPolicyCliDeps } from '../policy-cli/deps.ts';
+import { cerosHome } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from './command.ts';
 
@@ -10,6 +21,11 @@ Usage: ceros <command> [options]
 Commands:
   claude [args...]   Launch Claude Code through ceros (records everything, enforces policy)
   log                List this device's journal; \`ceros log verify\` checks it
+  policy             Check, test, explain and print policies (\`ceros policy --help\`)
+  posture            Show this device's posture and how long each probe took
+  enroll [URL]       Enroll this device with your organization's edge
+  verify FILE        Verify an audit export offline
+  witness            Run a witness that cosigns a log's checkpoints
   hook <event>       Internal: the hook client Claude Code runs
   help [command]     Show help for a command
 
@@ -18,6 +34,7 @@ Options:
   --help             Show this help
 
 First run: \`ceros claude\` creates a device key and a journal under ~/.ceros (or CEROS_HOME).
+With an edge, run \`ceros enroll https://your-edge\` first (or install from the edge's link).
 Run \`ceros <command> --help\` for a command's options.
 `;
 
@@ -26,7 +43,15 @@ export interface RunDeps {
   uid: number;
 }
 
-const HELPS: Readonly<Record<string, string>> = { claude: CLAUDE_HELP, log: LOG_HELP };
+const HELPS: Readonly<Record<string, string>> = {
+  claude: CLAUDE_HELP,
+  log: LOG_HELP,
+  policy: POLICY_HELP,
+  posture: POSTURE_HELP,
+  enroll: ENROLL_HELP,
+  verify: VERIFY_HELP,
+  witness: WITNESS_HELP,
+};
 
 export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps): Promise<CommandResult> {
   const [command, ...rest] = argv;
@@ -49,7 +74,42 @@ export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps)
       return runClaudeCommand(rest, ctx, deps);
     case 'log':
       return runLog(rest, ctx);
+    case 'policy':
+      return runPolicyCommand(
+        rest,
+        ctx,
+        defaultPolicyCliDeps(ctx, { wasm: embeddedWasm(), cerosBinary: deps.cerosBinary }),
+      );
+    case 'posture':
+      return runPosture(rest, ctx);
+    case 'enroll': {
+      const selection = selectKeystore({
+        env: ctx.env,
+        cerosHome: cerosHome(ctx.env),
+        platform: process.platform,
+        nativeLibraryDir: dirname(deps.cerosBinary),
+      });
+      ctx.progress(`ceros: ${selection.reason}`);
+      return runEnroll(rest, { ...ctx, keystore: selection.keystore, openUrl: openInBrowser });
+    }
+    case 'verify':
+      return runVerify(rest, ctx);
+    case 'witness':
+      return runWitness(rest, ctx);
     default:
       return fail(`ceros: Unknown command "${command}"\n\n${MAIN_HELP}`, EXIT.USAGE);
+  }
+}
+
+/** Opens a URL with the desktop's opener; false when there is none (then the URL is printed). */
+async function openInBrowser(url: string): Promise<boolean> {
+  const opener =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  if (!Bun.which(opener)) return false;
+  try {
+    const child = Bun.spawn([opener, url], { stdout: 'ignore', stderr: 'ignore' });
+    return (await child.exited) === 0;
+  } catch {
+    return false;
   }
 }

@@ -2,21 +2,54 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 import { dirname, join, resolve } from 'node:path';
+import { checkSessionPosture, createShellParser, type PostureValue, type TrustedKey } from '@ceros/policy';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
+import { embeddedWasm } from '../decide/assets.ts';
 import { ALLOW_ALL, type Decide, guardDecide } from '../decide/decision.ts';
-import { loadSimplePolicy } from '../decide/simple-policy.ts';
+import {
+  createEdgeClient,
+  createJsonlEntryReader,
+  createRevocationWatcher,
+  createUploader,
+  deviceRequestSigner,
+  fetchPolicyBundle,
+  type RequestSigner,
+  type RevocationWatcher,
+  readEdgeConfig,
+  sessionRequestSigner,
+  type Uploader,
+  uploadCursorPath,
+} from '../edge-client/index.ts';
 import { lockExclusive, unlock } from '../journal/flock.ts';
 import { type JournalWriter, openJournalWriter } from '../journal/journal.ts';
 import { selectKeystore } from '../keystore/select.ts';
+import { realpathDeepest } from '../policy-cli/realpath.ts';
+import {
+  createPostureMonitor,
+  DEFAULT_REASSESS_INTERVAL_MS,
+  diffPosture,
+  endProcess,
+  nodeProcessControl,
+  type PostureMonitor,
+} from '../posture/index.ts';
 import { createProxyHandler } from '../proxy/proxy.ts';
 import { createApiRecorder } from '../proxy/recorder.ts';
 import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import { createHookHttpHandler } from '../session/hook-http.ts';
 import { createSessionKeys, type DeviceIdentity, loadOrCreateDevice } from '../session/identity.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
-import { createSessionCore, type Recorder } from '../session/session-core.ts';
+import { createSessionCore, type Lockdown, type Recorder } from '../session/session-core.ts';
+import {
+  claudeSettingsFor,
+  loadPolicyFile,
+  policyDecide,
+  readLastGoodBundle,
+  type SessionPolicy,
+  saveLastGoodBundle,
+} from '../session/session-policy.ts';
 import { type HookSocketServer, serveHookSocket } from '../session/socket-server.ts';
+import { createTrustProbes, postureDigest, postureFacts } from '../session/trust.ts';
 import { cerosHome, ensurePrivateDir, writePrivateFile } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { parseWrapperArgs, refusedEnvironment } from '../wrapper/args.ts';
@@ -30,8 +63,10 @@ code), and ceros records every prompt, response, tool definition and tool call i
 journal (see \`ceros log\`), and asks policy before every tool call.
 
 ceros options (everything else goes to claude unchanged):
-  --policy FILE    Enforce the rules in FILE for this session
-  --ceros-help     Show this help without running claude
+  --policy FILE              Enforce FILE for this session: a policy bundle signed by your
+                             organization (YAML/JSON documents need the flag below)
+  --allow-unsigned-policy    Development only: accept an unsigned policy document (journaled)
+  --ceros-help               Show this help without running claude
 
 Refused, because they switch Claude Code's hooks off: --bare, --safe-mode, and the environment
 variables CLAUDE_CODE_SIMPLE and CLAUDE_CODE_SAFE_MODE.
@@ -40,10 +75,17 @@ Environment:
   CEROS_HOME         State folder (default ~/.ceros; 0700, files 0600)
   CEROS_CLAUDE_PATH  The claude binary to run (default: claude on PATH)
   ANTHROPIC_BASE_URL The upstream API ceros forwards to (default https://api.anthropic.com)
+  CEROS_POSTURE_INTERVAL_MS  How often posture is re-checked (default 30000)
+
+Before Claude Code starts, ceros captures the device posture (OS, disk encryption, Secure Boot,
+firewall, endpoint protection, binary hashes) and refuses the session if the policy requires
+something this machine lacks, saying what to fix. When the device is enrolled with an edge
+(\`ceros enroll\`), the journal syncs there and revocation ends the session within seconds.
 `;
 
 const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 const DRAIN_TIMEOUT_MS = 5_000;
+const SYNC_AT_EXIT_MS = 10_000;
 
 export interface ClaudeDeps {
   /** Absolute path of the running ceros binary (hooks call it). */
@@ -77,21 +119,24 @@ export async function runClaudeCommand(
   }
 
   const home = ensurePrivateDir(cerosHome(ctx.env));
-  let decide: Decide = ALLOW_ALL;
-  let policyHash: string | null = null;
-  let permissionsDeny: string[] = [];
+  const projectDir = ctx.cwd;
+  const edgeConfig = readEdgeConfig(home);
+  if (!edgeConfig.ok) return fail(`ceros: ${edgeConfig.error}`, EXIT.FAILURE);
+  const enrolled = edgeConfig.value;
+  const trustedKeys: TrustedKey[] = enrolled
+    ? [{ keyId: enrolled.orgSigningKeyId, publicKey: enrolled.orgSigningKey }]
+    : [];
+  trustedKeys.push(...readTrustedKeys(home));
+  let policy: SessionPolicy | null = null;
   if (args.policyFile) {
-    try {
-      const policy = loadSimplePolicy(resolve(ctx.cwd, args.policyFile));
-      decide = policy.decide;
-      policyHash = policy.hash;
-      permissionsDeny = policy.permissionsDeny;
-    } catch (error) {
-      return fail(
-        `ceros: Cannot load policy "${args.policyFile}": ${(error as Error).message}`,
-        EXIT.FAILURE,
-      );
-    }
+    const loaded = loadPolicyFile(resolve(ctx.cwd, args.policyFile), {
+      home,
+      trustedKeys,
+      allowUnsigned: args.allowUnsignedPolicy,
+    });
+    if (!loaded.ok) return fail(`ceros: ${loaded.error}`, EXIT.REFUSED);
+    for (const warning of loaded.warnings) ctx.progress(`ceros: ${warning}`);
+    policy = loaded.value;
   }
   let userSettings: Record<string, unknown> = {};
   for (const source of args.userSettings) {
@@ -114,19 +159,88 @@ export async function runClaudeCommand(
   } catch (error) {
     return fail(`ceros: ${(error as Error).message}`, EXIT.FAILURE);
   }
+  if (enrolled && enrolled.deviceId !== device.record.deviceId) {
+    return fail(
+      `ceros: config.json is for device "${enrolled.deviceId}" but this device is "${device.record.deviceId}": run \`ceros enroll\` again`,
+      EXIT.FAILURE,
+    );
+  }
+
+  if (!args.policyFile && enrolled) {
+    policy = await edgePolicy(
+      enrolled.edgeUrl,
+      home,
+      trustedKeys,
+      deviceRequestSigner(device.record.deviceId, device.key),
+      ctx,
+    );
+  }
+
+  // Posture before the first token: refuse here, before Claude Code starts, if the policy says so.
+  const trust = createTrustProbes({
+    env: ctx.env,
+    cwd: ctx.cwd,
+    projectDir,
+    claudeBinary,
+    cerosBinary: deps.cerosBinary,
+    uid: deps.uid,
+  });
+  let posture = await trust.capture();
+  let facts: Record<string, PostureValue> = postureFacts(posture);
+  if (policy) {
+    const check = checkSessionPosture(policy.compiled, facts);
+    if (!check.ok) {
+      trust.close();
+      const lines = check.refused.map((f) => `  - ${f.fact} is ${f.value}: ${f.reason}`).join('\n');
+      return fail(
+        `ceros: Refusing to start Claude Code: this device does not meet the policy's posture requirements:\n${lines}\nRun \`ceros posture\` to see what was measured.`,
+        EXIT.REFUSED,
+      );
+    }
+  }
+
+  let decide: Decide = ALLOW_ALL;
+  let permissionsDeny: string[] = [];
+  let mcpLists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] } = {};
+  if (policy) {
+    const shell = await createShellParser(embeddedWasm());
+    const home0 = ctx.env.HOME ?? home;
+    decide = policyDecide(
+      policy.compiled,
+      { home: home0, cerosHome: home, cerosBinary: deps.cerosBinary, realpath: realpathDeepest, shell },
+      () => facts,
+    );
+    const fragment = claudeSettingsFor(policy.compiled, {
+      home: home0,
+      projectDir,
+      cerosHome: home,
+      cerosBinary: deps.cerosBinary,
+    });
+    // A bare tool name in permissions.deny hides the tool (checked with 2.1.197): the model would see
+    // "No such tool" instead of the policy's reason. Whole-tool denies stay with the hook, which
+    // fails closed; argument rules (paths, programs, domains) go to both layers.
+    permissionsDeny = fragment.permissions.deny.filter((rule) => rule.includes('('));
+    mcpLists = {
+      ...(fragment.allowedMcpServers ? { allowedMcpServers: fragment.allowedMcpServers } : {}),
+      ...(fragment.deniedMcpServers ? { deniedMcpServers: fragment.deniedMcpServers } : {}),
+    };
+  }
+  const policyHash = policy?.source.hash ?? null;
 
   const sessionId = randomUUID();
   const runDir = runtimeDir(home, deps.uid);
   const socketPath = join(runDir, `${sessionId.slice(0, 8)}.sock`);
   const settingsPath = join(runDir, `${sessionId.slice(0, 8)}.settings.json`);
-  const projectDir = ctx.cwd;
   const upstream = ctx.env.ANTHROPIC_BASE_URL || DEFAULT_UPSTREAM;
 
   let journal: JournalWriter | undefined;
+  let uploader: Uploader | undefined;
   const recorder: Recorder = {
     append: (type, payload) => {
       if (!journal) throw new Error('The session journal is not open yet');
-      return journal.append(type, payload);
+      const entry = journal.append(type, payload);
+      uploader?.notify();
+      return entry;
     },
   };
   const pending = new Set<Promise<unknown>>();
@@ -146,7 +260,23 @@ export async function runClaudeCommand(
     markFailed = rej;
   });
   ready.catch(() => {});
-  const core = createSessionCore({ recorder, decide: guardDecide(decide), projectDir, ready });
+  let lockdown: Lockdown | undefined;
+  const intervalMs =
+    Number(ctx.env.CEROS_POSTURE_INTERVAL_MS) > 0
+      ? Number(ctx.env.CEROS_POSTURE_INTERVAL_MS)
+      : DEFAULT_REASSESS_INTERVAL_MS;
+  let monitor: PostureMonitor | undefined;
+  const core = createSessionCore({
+    recorder,
+    decide: guardDecide(decide),
+    projectDir,
+    ready,
+    lockdown: () => lockdown,
+    beforeDecision: async () => {
+      await monitor?.refreshIfStale(intervalMs);
+    },
+    hookAncestry: async (pid) => (await trust.ancestry(pid)).ancestry,
+  });
   let server: HookSocketServer | undefined;
   let proxy: ProxyServer | undefined;
   try {
@@ -162,12 +292,19 @@ export async function runClaudeCommand(
     proxy = serveProxy((request) => hooks(request) ?? forward(request));
   } catch (error) {
     server?.close();
+    trust.close();
     return fail(`ceros: Cannot start the session daemon: ${(error as Error).message}`, EXIT.FAILURE);
   }
 
   const settings = mergeSettings(
     userSettings,
-    buildWrapperSettings({ cerosBinary: deps.cerosBinary, proxyUrl: proxy.url, hookToken, permissionsDeny }),
+    buildWrapperSettings({
+      cerosBinary: deps.cerosBinary,
+      proxyUrl: proxy.url,
+      hookToken,
+      permissionsDeny,
+      ...mcpLists,
+    }),
   );
   writePrivateFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
   const claudeArgs = insertBeforeDoubleDash(args.claudeArgs, ['--settings', settingsPath]);
@@ -183,11 +320,18 @@ export async function runClaudeCommand(
 
   const started = Date.now();
   const child = launchClaude(claudeBinary, claudeArgs, env, ctx.cwd);
+  let revocation: RevocationWatcher | undefined;
+  const endClaude = (why: string) => {
+    void endProcess(child.pid, { control: nodeProcessControl, graceMs: 5_000 }).catch(() => {});
+    ctx.progress(`ceros: Ending Claude Code: ${why}`);
+  };
   const startup = (async () => {
+    // Posture and the launch ancestry are in the certificate; both precede the first upstream request.
+    const claudeAncestry = await trust.ancestry(child.pid);
     const keys = await createSessionKeys(device, sessionId, {
-      user: null,
-      postureDigest: null,
-      ancestryDigest: null,
+      user: enrolled?.userEmail ?? null,
+      postureDigest: postureDigest(posture),
+      ancestryDigest: claudeAncestry.digest,
       policyHash,
     });
     journal = openJournalWriter({
@@ -208,12 +352,83 @@ export async function runClaudeCommand(
       socket: socketPath,
       proxy: proxy.url,
       upstream,
-      mode: 'local',
+      mode: enrolled ? 'edge' : 'local',
+      edge: enrolled ? { url: enrolled.edgeUrl, org: enrolled.org.slug, user: enrolled.userEmail } : null,
       keyProtection: device.key.protection,
       keystore: keystoreReason,
-      policy: policyHash ? { file: args.policyFile, hash: policyHash, signed: false } : null,
+      policy: policy ? { ...policy.source, signed: policy.source.kind !== 'unsigned-file' } : null,
       userSettings: args.userSettings.length > 0,
+      posture,
+      postureDigest: postureDigest(posture),
+      ancestry: claudeAncestry.ancestry,
+      ancestryDigest: claudeAncestry.digest,
+      ancestryError: claudeAncestry.error ?? null,
     });
+    if (policy?.source.kind === 'unsigned-file') {
+      journal.append('policy.unsigned', {
+        file: policy.source.file,
+        hash: policy.source.hash,
+        reason: 'Started with --allow-unsigned-policy',
+      });
+    }
+    monitor = createPostureMonitor({
+      capture: () => trust.capture(),
+      intervalMs,
+      initial: posture,
+      onChange: (changes, current) => {
+        posture = current;
+        facts = postureFacts(current);
+        recorder.append('posture.change', { changes, postureDigest: postureDigest(current) });
+        if (!policy) return;
+        const check = checkSessionPosture(policy.compiled, facts);
+        const refused = check.refused.map((f) => `${f.fact} is ${f.value}`);
+        if (refused.length > 0 && !lockdown) {
+          const reason = `Device posture no longer meets the policy (${refused.join(', ')}); the session is ended`;
+          lockdown = { rule: 'posture', reason };
+          recorder.append('alert', { kind: 'posture', message: reason, findings: check.refused });
+          endClaude(reason);
+        } else if (check.restricted.length > 0) {
+          recorder.append('alert', {
+            kind: 'posture',
+            message: 'Device posture changed: some tools are denied',
+            findings: check.restricted,
+          });
+        }
+      },
+      onError: (error) => ctx.progress(`ceros: posture re-check failed: ${(error as Error).message}`),
+    });
+    void diffPosture;
+    if (enrolled) {
+      const client = createEdgeClient({
+        baseUrl: enrolled.edgeUrl,
+        signer: sessionRequestSigner({
+          deviceId: device.record.deviceId,
+          sessionId,
+          privateKey: keys.privateKey,
+          certificate: keys.certificate,
+        }),
+      });
+      uploader = createUploader({
+        client,
+        deviceId: device.record.deviceId,
+        readEntriesAfter: createJsonlEntryReader(join(home, 'journal', 'journal.jsonl')),
+        cursorPath: uploadCursorPath(home),
+      });
+      uploader.start();
+      revocation = createRevocationWatcher({
+        client,
+        onRevoked: ({ reason }) => {
+          lockdown = { rule: 'revoked', reason: `This device or its user was revoked: ${reason}` };
+          try {
+            recorder.append('alert', { kind: 'revoked', message: reason });
+          } catch {
+            // The alert is best effort; the lockdown above already denies everything.
+          }
+          endClaude(`revoked by the organization: ${reason}`);
+        },
+      });
+      revocation.start();
+    }
   })();
   startup.then(markReady, (error: Error) => {
     markFailed(error);
@@ -224,25 +439,83 @@ export async function runClaudeCommand(
   const result = await child.exited;
   try {
     await startup;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.allSettled([...pending]),
-      new Promise((r) => setTimeout(r, DRAIN_TIMEOUT_MS)),
+      new Promise((r) => {
+        timer = setTimeout(r, DRAIN_TIMEOUT_MS);
+      }),
     ]);
+    clearTimeout(timer);
     journal?.append('session.end', {
       exitCode: result.exitCode,
       signal: result.signal,
       durationMs: Date.now() - started,
     });
+    if (uploader) {
+      ctx.progress('ceros: syncing the journal to the edge...');
+      await Promise.race([uploader.flush(), new Promise((r) => setTimeout(r, SYNC_AT_EXIT_MS))]);
+    }
   } catch (error) {
     ctx.progress(`ceros: Cannot close the session journal: ${(error as Error).message}`);
   } finally {
+    monitor?.stop();
+    revocation?.stop();
+    await uploader?.stop();
     journal?.close();
+    trust.close();
     server.close();
     await proxy.stop();
     rmSync(socketPath, { force: true });
     rmSync(settingsPath, { force: true });
   }
   return { stdout: '', stderr: '', exitCode: result.exitCode };
+}
+
+/** Keys that may sign policy bundles besides the organization's: `CEROS_HOME/policy/trusted-keys.json`. */
+function readTrustedKeys(home: string): TrustedKey[] {
+  const path = join(home, 'policy', 'trusted-keys.json');
+  if (!existsSync(path)) return [];
+  try {
+    const keys = JSON.parse(readFileSync(path, 'utf8')) as TrustedKey[];
+    return Array.isArray(keys) ? keys : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The organization's current policy from the edge, or the last good bundle when it cannot be had. */
+async function edgePolicy(
+  edgeUrl: string,
+  home: string,
+  trustedKeys: TrustedKey[],
+  signer: RequestSigner,
+  ctx: CommandContext,
+): Promise<SessionPolicy | null> {
+  const lastGood = readLastGoodBundle(home, trustedKeys);
+  try {
+    const client = createEdgeClient({ baseUrl: edgeUrl, signer });
+    const fetched = await Promise.race([
+      fetchPolicyBundle(client, {
+        trustedKeys,
+        ...(lastGood?.source.version ? { lastVersion: lastGood.source.version } : {}),
+      }),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the edge did not answer in 5 s')), 5_000),
+      ),
+    ]);
+    if (fetched.status === 'ok') {
+      saveLastGoodBundle(home, JSON.parse(fetched.raw));
+      return readLastGoodBundle(home, trustedKeys);
+    }
+    return lastGood;
+  } catch (error) {
+    if (lastGood)
+      ctx.progress(
+        `ceros: Cannot fetch the policy from ${edgeUrl} (${(error as Error).message}); using the last good bundle`,
+      );
+    return lastGood;
+  }
 }
 
 function insertBeforeDoubleDash(args: string[], extra: string[]): string[] {

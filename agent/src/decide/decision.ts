@@ -18,11 +18,19 @@ export interface Decision {
   /** The rule that decided, or null for the policy's default. */
   rule: string | null;
   reason: string;
+  /** What triggered the deciding rule (`Read of /etc/passwd`, `program rm`...). */
+  detail?: string;
   policyHash: string | null;
   /** monitor: the effect is journaled as what *would* have happened, and the call is allowed. */
   mode: 'enforce' | 'monitor';
   /** In monitor mode, what enforce mode would have done. */
   wouldBe?: Effect;
+  /** A monitor-mode rule that would have decided more strictly: journaled as "would deny". */
+  monitor?: { effect: Effect; rule: string; reason: string; detail?: string };
+  /** Part of the call could not be analysed statically. */
+  opaque?: boolean;
+  /** Every rule that matched, strongest first (from the policy engine). */
+  matches?: unknown[];
 }
 
 export type Decide = (call: ToolCall) => Decision;

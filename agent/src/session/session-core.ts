@@ -28,6 +28,8 @@ export interface SessionCoreOptions {
   /** Called before each tool decision (posture staleness check); may set a lockdown. */
   beforeDecision?: () => Promise<void>;
   lockdown?: () => Lockdown | undefined;
+  /** Ancestry of the hook process (pid) up to PID 1, captured while it waits for its answer. */
+  hookAncestry?: (pid: number) => Promise<unknown>;
 }
 
 export interface HookRequestMeta {
@@ -127,7 +129,7 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     const base = { claudeSessionId: input.sessionId, hookPid: meta.pid };
     switch (input.event) {
       case 'PreToolUse':
-        return preToolUse(input, base);
+        return preToolUse(input, base, meta);
       case 'UserPromptSubmit': {
         const prompt = typeof input.raw.prompt === 'string' ? input.raw.prompt : '';
         record('prompt', { ...base, text: prompt, promptId: input.raw.prompt_id ?? null });
@@ -170,9 +172,17 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     }
   };
 
-  const preToolUse = async (input: HookInput, base: Record<string, unknown>): Promise<HookAnswer> => {
+  const preToolUse = async (
+    input: HookInput,
+    base: Record<string, unknown>,
+    meta: HookRequestMeta,
+  ): Promise<HookAnswer> => {
     const tool = input.tool;
     if (!tool) return failureAnswer('PreToolUse', 'PreToolUse input has no tool');
+    const ancestry =
+      meta.pid && options.hookAncestry
+        ? options.hookAncestry(meta.pid).catch((e: Error) => ({ error: e.message }))
+        : null;
     await options.beforeDecision?.();
     const call: ToolCall = {
       toolName: tool.name,
@@ -191,9 +201,12 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
       toolName: tool.name,
       toolUseId: tool.useId,
       toolInput: tool.input,
+      cwd: input.cwd,
+      projectDir: options.projectDir,
       agentId: tool.agentId,
       agentType: tool.agentType,
       decision,
+      hookAncestry: ancestry ? await ancestry : null,
     });
     if (tool.useId) decisions.set(tool.useId, decision);
     return decisionAnswer(decision);
@@ -206,7 +219,7 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
 export function decisionAnswer(decision: Decision): HookAnswer {
   if (decision.effect === 'allow' || decision.mode === 'monitor')
     return { exitCode: 0, stdout: '', stderr: '' };
-  const reason = `ceros policy${decision.rule ? ` (${decision.rule})` : ''}: ${decision.reason}`;
+  const reason = `ceros policy${decision.rule ? ` (${decision.rule})` : ''}: ${decision.reason}${decision.detail ? ` [${decision.detail}]` : ''}`;
   return {
     exitCode: 0,
     stdout: JSON.stringify({

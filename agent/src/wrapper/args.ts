@@ -7,7 +7,8 @@ export interface WrapperArgs {
   claudeArgs: string[];
   userSettings: string[];
   policyFile: string | null;
-  /** `--ceros-dev-policy`: a local unsigned policy file is allowed (and journaled as such). */
+  /** `--allow-unsigned-policy`: a local unsigned policy document is allowed (and journaled as such). */
+  allowUnsignedPolicy: boolean;
   help: boolean;
 }
 
@@ -28,6 +29,7 @@ export function parseWrapperArgs(argv: readonly string[]): ParseArgsResult {
   const userSettings: string[] = [];
   let policyFile: string | null = null;
   let help = false;
+  let allowUnsignedPolicy = false;
   let passthrough = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -50,6 +52,10 @@ export function parseWrapperArgs(argv: readonly string[]): ParseArgsResult {
       else policyFile = value;
       continue;
     }
+    if (arg === '--allow-unsigned-policy') {
+      allowUnsignedPolicy = true;
+      continue;
+    }
     if (arg === '--ceros-help') {
       help = true;
       continue;
@@ -57,7 +63,7 @@ export function parseWrapperArgs(argv: readonly string[]): ParseArgsResult {
     if (arg === '--help' || arg === '-h') help = true;
     claudeArgs.push(arg);
   }
-  return { ok: true, value: { claudeArgs, userSettings, policyFile, help } };
+  return { ok: true, value: { claudeArgs, userSettings, policyFile, allowUnsignedPolicy, help } };
 }
 
 function splitFlag(arg: string): [string, string | undefined] {

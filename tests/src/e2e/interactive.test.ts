@@ -16,10 +16,15 @@ describe('ceros claude in interactive mode (real pseudo-terminal)', () => {
       policy,
       JSON.stringify({
         version: 1,
+        default: 'allow',
         rules: [{ id: 'no-bash', tools: ['Bash'], effect: 'deny', reason: 'Bash is disabled' }],
       }),
     );
-    const pty = await startPty([cerosBinary(), 'claude', '--policy', policy], s.env, s.sandbox.project);
+    const pty = await startPty(
+      [cerosBinary(), 'claude', '--policy', policy, '--allow-unsigned-policy'],
+      s.env,
+      s.sandbox.project,
+    );
     try {
       await pty.waitFor('❯', 30_000);
       expect(await pty.screen()).toContain('Claude Code v2.1.197');

@@ -7,6 +7,7 @@ import { cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts'
 
 const DENY_BASH = {
   version: 1,
+  default: 'allow',
   rules: [{ id: 'no-bash', tools: ['Bash'], effect: 'deny', reason: 'Bash is disabled for this team' }],
 };
 
@@ -89,6 +90,7 @@ describe('ceros claude (real Claude Code, real proxy, scripted API)', () => {
       const run = await runCerosClaude(t, [
         '--policy',
         join(t.sandbox.home, 'policy.json'),
+        '--allow-unsigned-policy',
         '-p',
         'make a marker',
         '--output-format',
@@ -153,6 +155,7 @@ describe('ceros claude (real Claude Code, real proxy, scripted API)', () => {
         const run = await runCerosClaude(t, [
           '--policy',
           join(t.sandbox.home, 'policy.json'),
+          '--allow-unsigned-policy',
           ...extra,
           '-p',
           'go',

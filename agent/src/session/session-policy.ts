@@ -1,0 +1,182 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BUNDLE_FORMAT,
+  type ClaudeSettingsFragment,
+  type CompiledPolicy,
+  compilePolicy,
+  compileToClaudeSettings,
+  type EvaluationContext,
+  evaluate,
+  type PostureValue,
+  parsePolicy,
+  parsePolicyObject,
+  type TrustedKey,
+  verifyBundle,
+} from '@ceros/policy';
+import type { Decide, Decision } from '../decide/decision.ts';
+import { writePrivateFile } from '../state/secure-fs.ts';
+
+/** Where a session's policy came from; journaled in session.start. */
+export interface PolicySource {
+  kind: 'bundle' | 'unsigned-file' | 'last-good-bundle' | 'edge';
+  file: string | null;
+  hash: string;
+  version: number | null;
+  /** Set when a newer policy was refused and the last good bundle stands in. */
+  fallbackReason?: string;
+}
+
+export interface SessionPolicy {
+  compiled: CompiledPolicy;
+  source: PolicySource;
+}
+
+export type LoadPolicyResult =
+  | { ok: true; value: SessionPolicy | null; warnings: string[] }
+  | { ok: false; error: string };
+
+const lastGoodPath = (home: string) => join(home, 'policy', 'last-good-bundle.json');
+
+/** The last bundle that verified, kept for offline use and as the floor against rollback. */
+export function readLastGoodBundle(home: string, trustedKeys: readonly TrustedKey[]): SessionPolicy | null {
+  const path = lastGoodPath(home);
+  if (!existsSync(path)) return null;
+  try {
+    const verified = verifyBundle(JSON.parse(readFileSync(path, 'utf8')), trustedKeys, undefined);
+    if (!verified.ok) return null;
+    return {
+      compiled: compilePolicy(verified.value.policy, { hash: verified.value.hash }),
+      source: {
+        kind: 'last-good-bundle',
+        file: path,
+        hash: verified.value.hash,
+        version: verified.value.version,
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function saveLastGoodBundle(home: string, raw: unknown): void {
+  writePrivateFile(lastGoodPath(home), `${JSON.stringify(raw)}\n`);
+}
+
+/**
+ * Loads `--policy FILE`: a signed bundle (verified against the organization's keys, never older
+ * than the last good one), or, with the explicit development flag only, an unsigned policy
+ * document. A policy that fails is refused with every problem; when a last good bundle exists
+ * the session runs under it, and says so.
+ */
+export function loadPolicyFile(
+  file: string,
+  options: { home: string; trustedKeys: readonly TrustedKey[]; allowUnsigned: boolean },
+): LoadPolicyResult {
+  const lastGood = readLastGoodBundle(options.home, options.trustedKeys);
+  const fallback = (problem: string): LoadPolicyResult => {
+    if (!lastGood) return { ok: false, error: problem };
+    return {
+      ok: true,
+      value: { ...lastGood, source: { ...lastGood.source, fallbackReason: problem } },
+      warnings: [
+        `${problem}\nceros: Using the last good policy bundle instead (version ${lastGood.source.version}, ${lastGood.source.hash.slice(0, 12)})`,
+      ],
+    };
+  };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return fallback(`Cannot read policy "${file}": ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (typeof json === 'object' && json !== null && (json as { format?: unknown }).format === BUNDLE_FORMAT) {
+    const verified = verifyBundle(json, options.trustedKeys, lastGood?.source.version ?? undefined);
+    if (!verified.ok) return fallback(`Refusing policy bundle "${file}": ${verified.message}`);
+    saveLastGoodBundle(options.home, json);
+    return {
+      ok: true,
+      value: {
+        compiled: compilePolicy(verified.value.policy, { hash: verified.value.hash }),
+        source: { kind: 'bundle', file, hash: verified.value.hash, version: verified.value.version },
+      },
+      warnings: [],
+    };
+  }
+  if (!options.allowUnsigned) {
+    return fallback(
+      `Refusing unsigned policy "${file}": policies must be bundles signed by your organization. For local development, add --allow-unsigned-policy (the session journal records that you did)`,
+    );
+  }
+  const parsed = json === undefined ? parsePolicy(text) : parsePolicyObject(json);
+  if (!parsed.ok)
+    return fallback(
+      `Policy "${file}" has problems:\n${parsed.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`,
+    );
+  const compiled = compilePolicy(parsed.value);
+  return {
+    ok: true,
+    value: { compiled, source: { kind: 'unsigned-file', file, hash: compiled.hash, version: null } },
+    warnings: [],
+  };
+}
+
+function formatIssue(issue: { path?: unknown; message?: unknown; line?: unknown; column?: unknown }): string {
+  const where = [
+    issue.path ? String(issue.path) : '',
+    issue.line ? `line ${String(issue.line)}` : '',
+    issue.column ? `column ${String(issue.column)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${where ? `${where}: ` : ''}${String(issue.message ?? issue)}`;
+}
+
+/** The hook path's decision function over a compiled policy; pure and synchronous per call. */
+export function policyDecide(
+  policy: CompiledPolicy,
+  ctx: EvaluationContext,
+  posture: () => Readonly<Record<string, PostureValue | undefined>> | undefined,
+): Decide {
+  return (call) => {
+    const facts = posture();
+    const decision = evaluate(
+      policy,
+      {
+        toolName: call.toolName,
+        toolInput: call.toolInput,
+        cwd: call.cwd,
+        projectDir: call.projectDir,
+        ...(facts ? { posture: facts } : {}),
+      },
+      ctx,
+    );
+    const result: Decision = {
+      effect: decision.effect,
+      rule: decision.rule,
+      reason: decision.reason,
+      ...(decision.detail ? { detail: decision.detail } : {}),
+      policyHash: decision.policyHash,
+      mode: 'enforce',
+      opaque: decision.opaque,
+      matches: decision.matches,
+    };
+    if (decision.monitor) {
+      result.monitor = decision.monitor;
+    }
+    return result;
+  };
+}
+
+export function claudeSettingsFor(
+  policy: CompiledPolicy,
+  ctx: Parameters<typeof compileToClaudeSettings>[1],
+): ClaudeSettingsFragment {
+  return compileToClaudeSettings(policy, ctx);
+}

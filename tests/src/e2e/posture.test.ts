@@ -1,0 +1,113 @@
+import { describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toolUseBlock, turn } from '../harness/scripted-api.ts';
+import { cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('device posture on the real Claude Code', () => {
+  test('a policy requiring disk encryption refuses the session on this unencrypted machine, naming the requirement', async () => {
+    const t = await cerosSession([turn('never sent')]);
+    try {
+      const policy = join(t.sandbox.home, 'policy.yaml');
+      writeFileSync(
+        policy,
+        'version: 1\ndefault: allow\nposture:\n  diskEncryption:\n    require: ok\n    onUnmet: refuse\n    reason: Disk encryption must be on\n',
+      );
+      const run = await runCerosClaude(t, ['--policy', policy, '--allow-unsigned-policy', '-p', 'hi']);
+      expect(run.exitCode).toBe(77);
+      expect(run.stderr).toContain('diskEncryption');
+      expect(run.stderr).toContain('Disk encryption must be on');
+      expect(t.api.requests.filter((r) => r.kind === 'turn')).toHaveLength(0);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  test('killing the endpoint-protection agent mid-session denies the next tool call and journals the change and the alert', async () => {
+    const t = await cerosSession((_request, index) => {
+      if (index === 0) return turn(toolUseBlock('Bash', { command: 'echo first' }, 'toolu_edr_1'));
+      if (index === 1) {
+        edr.kill('SIGKILL');
+        return turn(toolUseBlock('Bash', { command: 'touch marker' }, 'toolu_edr_2'));
+      }
+      return undefined;
+    });
+    // A stand-in process named like an endpoint-protection agent.
+    const standIn = join(t.sandbox.home, 'osqueryd');
+    copyFileSync('/bin/sleep', standIn);
+    const edr = Bun.spawn([standIn, '300'], { stdout: 'ignore', stderr: 'ignore' });
+    try {
+      const policy = join(t.sandbox.home, 'policy.yaml');
+      writeFileSync(
+        policy,
+        'version: 1\ndefault: allow\nposture:\n  endpointProtection:\n    require: ok\n    onUnmet:\n      deny: [Bash, Write, Edit]\n    reason: Endpoint protection must be running\n',
+      );
+      const run = await runCerosClaude(
+        t,
+        [
+          '--policy',
+          policy,
+          '--allow-unsigned-policy',
+          '-p',
+          'go',
+          '--output-format',
+          'json',
+          '--allowedTools',
+          'Bash',
+        ],
+        {
+          env: { CEROS_POSTURE_INTERVAL_MS: '200' },
+        },
+      );
+      expect(run.exitCode).toBe(0);
+      expect(t.api.toolResultFor('toolu_edr_1')?.content).toContain('first');
+      expect(existsSync(join(t.sandbox.project, 'marker'))).toBe(false);
+      expect(t.api.toolResultFor('toolu_edr_2')?.content).toContain('Endpoint protection must be running');
+      const entries = readJournal(t.home);
+      const start = entries.find((e) => e.type === 'session.start')?.payload as {
+        posture: { probes: { endpointProtection: { status: string } } };
+      };
+      expect(start.posture.probes.endpointProtection.status).toBe('ok');
+      const change = entries.find((e) => e.type === 'posture.change');
+      expect(JSON.stringify(change?.payload)).toContain('endpointProtection');
+      expect(
+        entries.some((e) => e.type === 'alert' && (e.payload as { kind: string }).kind === 'posture'),
+      ).toBe(true);
+      expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
+    } finally {
+      edr.kill('SIGKILL');
+      await t.close();
+    }
+  }, 90_000);
+
+  test('the ancestry of a hook process includes the claude binary with its correct SHA-256', async () => {
+    const t = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'echo hi' }, 'toolu_anc')),
+      turn('ok'),
+    ]);
+    try {
+      const run = await runCerosClaude(t, ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash']);
+      expect(run.exitCode).toBe(0);
+      const decision = readJournal(t.home).find((e) => e.type === 'tool.decision');
+      const chain = (
+        decision?.payload.hookAncestry as {
+          chain: { exe: string | null; sha256: string | null; name: string }[];
+        }
+      ).chain;
+      const claudeReal = realpathSync(join(t.sandbox.binDir, 'claude'));
+      const claude = chain.find((p) => p.exe === claudeReal);
+      expect(claude?.sha256).toBe(sha256(claudeReal));
+      // The hook itself (ceros) is the first link, and the chain reaches PID 1.
+      expect(chain[0]?.exe).toBe(realpathSync(join(import.meta.dir, '..', '..', '..', 'dist', 'ceros')));
+      const start = readJournal(t.home).find((e) => e.type === 'session.start')?.payload as {
+        ancestry: { chain: { exe: string | null }[] };
+      };
+      expect(start.ancestry.chain[0]?.exe).toBe(claudeReal);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
