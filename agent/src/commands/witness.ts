@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isValidKeyName } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from '../cli/command.ts';
 import { cerosHome, ensurePrivateDir } from '../state/secure-fs.ts';
 import { createFileWitnessStore } from '../witness/file-store.ts';
@@ -7,7 +9,7 @@ import { createWitnessKey, loadWitnessKey, WitnessKeyError } from '../witness/ke
 import { serveWitness } from '../witness/serve.ts';
 import { createWitness, witnessLogsFromKeys } from '../witness/witness.ts';
 
-export const WITNESS_HELP = `Usage: ceros witness keygen --name NAME [--state DIR] [--force]
+export const WITNESS_HELP = `Usage: ceros witness keygen [--name NAME] [--state DIR] [--force]
        ceros witness serve --log-key KEY [--log-key KEY...] [--port P] [--host H] [--state DIR]
 
 A witness cosigns the checkpoints of a ceros log (or any C2SP log) only after checking that each
@@ -16,7 +18,8 @@ get the rewrite cosigned. It speaks the C2SP tlog-witness protocol: POST /add-ch
 
 keygen   Creates the witness's Ed25519 key in DIR/witness.key (mode 0600) and prints its
          verifier key: give that to auditors (\`ceros verify --witness-key\`) and to the edge.
-  --name NAME      The witness's name, e.g. witness.example.com/w1 (no spaces, no "+")
+  --name NAME      The witness's name, e.g. witness.example.com/w1 (no spaces, no "+");
+                   default: <hostname>/ceros-witness
   --force          Replace an existing key
 
 serve    Runs the witness until interrupted. State (the last cosigned checkpoint of each log) is
@@ -35,7 +38,11 @@ export interface WitnessDeps {
   readonly now?: () => number;
 }
 
-export async function runWitness(argv: string[], ctx: CommandContext, deps: WitnessDeps = {}): Promise<CommandResult> {
+export async function runWitness(
+  argv: string[],
+  ctx: CommandContext,
+  deps: WitnessDeps = {},
+): Promise<CommandResult> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h'))
     return ok(WITNESS_HELP);
@@ -55,9 +62,11 @@ export async function runWitness(argv: string[], ctx: CommandContext, deps: Witn
   try {
     switch (sub) {
       case 'keygen': {
-        if (!values.name) return fail(`ceros witness keygen: --name is required\n\n${WITNESS_HELP}`, EXIT.USAGE);
+        const name = values.name ?? `${hostname()}/ceros-witness`;
+        if (!isValidKeyName(name))
+          return fail(`ceros witness keygen: "${name}" is not a key name (no spaces, no "+")`, EXIT.USAGE);
         ensurePrivateDir(state);
-        const signer = createWitnessKey(state, values.name, { force: values.force ?? false });
+        const signer = createWitnessKey(state, name, { force: values.force ?? false });
         return ok(`${signer.verifierKey}\n`, `Created witness key ${join(state, 'witness.key')}\n`);
       }
       case 'serve':
@@ -67,7 +76,10 @@ export async function runWitness(argv: string[], ctx: CommandContext, deps: Witn
     }
   } catch (error) {
     if (error instanceof WitnessKeyError)
-      return fail(`ceros witness: ${error.message}`, error.code === 'KEY_EXISTS' ? EXIT.REFUSED : EXIT.FAILURE);
+      return fail(
+        `ceros witness: ${error.message}`,
+        error.code === 'KEY_EXISTS' ? EXIT.REFUSED : EXIT.FAILURE,
+      );
     throw error;
   }
 }
@@ -95,7 +107,8 @@ async function serve(
   deps: WitnessDeps,
 ): Promise<CommandResult> {
   const keys = values['log-key'] ?? [];
-  if (keys.length === 0) return fail(`ceros witness serve: --log-key is required\n\n${WITNESS_HELP}`, EXIT.USAGE);
+  if (keys.length === 0)
+    return fail(`ceros witness serve: --log-key is required\n\n${WITNESS_HELP}`, EXIT.USAGE);
   const port = Number(values.port ?? '7380');
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return fail(`ceros witness serve: --port "${values.port}" is not a port number`, EXIT.USAGE);
@@ -115,9 +128,12 @@ async function serve(
   const running = serveWitness(witness, {
     port,
     hostname: values.host ?? '127.0.0.1',
-    onReply: (r) => ctx.progress(`${r.outcome === 'COSIGNED' ? 'cosigned' : `refused ${r.outcome}`}: ${r.reason}`),
+    onReply: (r) =>
+      ctx.progress(`${r.outcome === 'COSIGNED' ? 'cosigned' : `refused ${r.outcome}`}: ${r.reason}`),
   });
-  ctx.progress(`witness ${witness.name} listening on ${running.url} for ${logs.map((l) => l.origin).join(', ')}`);
+  ctx.progress(
+    `witness ${witness.name} listening on ${running.url} for ${logs.map((l) => l.origin).join(', ')}`,
+  );
   ctx.progress(`verifier key: ${witness.verifierKey}`);
   await new Promise<void>((resolve) => {
     if (deps.signal?.aborted) resolve();

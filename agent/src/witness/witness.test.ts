@@ -31,14 +31,23 @@ const honest = tree(100);
 const note = (t: MemoryMerkleTree, size: number, by = log) =>
   signCheckpoint({ origin, size, rootHash: t.root(size), extensions: [] }, by);
 const request = (oldSize: number, size: number, t = honest, proofFrom = t) =>
-  formatAddCheckpointRequest({ oldSize, proof: proofFrom.consistencyProof(oldSize, size), checkpoint: note(t, size) });
+  formatAddCheckpointRequest({
+    oldSize,
+    proof: proofFrom.consistencyProof(oldSize, size),
+    checkpoint: note(t, size),
+  });
 
 function witness(backing?: WitnessStore) {
   let clock = 1_767_600_000;
   const store = createMemoryWitnessStore();
   return {
     store,
-    w: createWitness({ signer, logs: witnessLogsFromKeys([log.verifierKey]), store: backing ?? store, now: () => clock++ }),
+    w: createWitness({
+      signer,
+      logs: witnessLogsFromKeys([log.verifierKey]),
+      store: backing ?? store,
+      now: () => clock++,
+    }),
   };
 }
 
@@ -85,7 +94,9 @@ describe('the witness refuses forks, rollbacks and bad requests', () => {
     const { w, store } = witness();
     await w.addCheckpoint(request(0, 50));
     const forked = tree(100, 'forked ');
-    const r = await w.addCheckpoint(formatAddCheckpointRequest({ oldSize: 50, proof: [], checkpoint: note(forked, 50) }));
+    const r = await w.addCheckpoint(
+      formatAddCheckpointRequest({ oldSize: 50, proof: [], checkpoint: note(forked, 50) }),
+    );
     expect(r).toMatchObject({ outcome: 'FORK', status: 409 });
     expect(store.records.get(origin)?.size).toBe(50);
   });
@@ -95,7 +106,8 @@ describe('the witness refuses forks, rollbacks and bad requests', () => {
     await w.addCheckpoint(request(0, 50));
     // The operator rebuilt the tree (entry 20 replaced) and re-signed it with the log key.
     const rebuilt = new MemoryMerkleTree();
-    for (let i = 0; i < 100; i++) rebuilt.append(new TextEncoder().encode(i === 20 ? 'rewritten' : `entry ${i}`));
+    for (let i = 0; i < 100; i++)
+      rebuilt.append(new TextEncoder().encode(i === 20 ? 'rewritten' : `entry ${i}`));
     const r = await w.addCheckpoint(request(50, 80, rebuilt));
     expect(r).toMatchObject({ outcome: 'INCONSISTENT', status: 422 });
   });
@@ -104,30 +116,48 @@ describe('the witness refuses forks, rollbacks and bad requests', () => {
     const { w } = witness();
     await w.addCheckpoint(request(0, 50));
     const r = await w.addCheckpoint(request(0, 40));
-    expect(r).toMatchObject({ outcome: 'ROLLBACK', status: 409, contentType: 'text/x.tlog.size', body: '50\n' });
+    expect(r).toMatchObject({
+      outcome: 'ROLLBACK',
+      status: 409,
+      contentType: 'text/x.tlog.size',
+      body: '50\n',
+    });
   });
 
   test('the witness answers a stale old size with 409 and its latest size, then cosigns the retry', async () => {
     const { w } = witness();
     await w.addCheckpoint(request(0, 50));
-    expect(await w.addCheckpoint(request(40, 60))).toMatchObject({ outcome: 'STALE_OLD_SIZE', status: 409, body: '50\n' });
+    expect(await w.addCheckpoint(request(40, 60))).toMatchObject({
+      outcome: 'STALE_OLD_SIZE',
+      status: 409,
+      body: '50\n',
+    });
     expect(await w.addCheckpoint(request(50, 60))).toMatchObject({ outcome: 'COSIGNED' });
   });
 
   test('the witness refuses unknown logs, bad signatures, bad proofs and malformed requests with their statuses', async () => {
     const { w } = witness();
     const other = createNoteSigner('other.test/log', NOTE_ED25519, new Uint8Array(32).fill(3));
-    const otherNote = signCheckpoint({ origin: 'other.test/log', size: 1, rootHash: honest.root(1), extensions: [] }, other);
-    expect(await w.addCheckpoint(formatAddCheckpointRequest({ oldSize: 0, proof: [], checkpoint: otherNote }))).toMatchObject({
+    const otherNote = signCheckpoint(
+      { origin: 'other.test/log', size: 1, rootHash: honest.root(1), extensions: [] },
+      other,
+    );
+    expect(
+      await w.addCheckpoint(formatAddCheckpointRequest({ oldSize: 0, proof: [], checkpoint: otherNote })),
+    ).toMatchObject({
       outcome: 'UNKNOWN_LOG',
       status: 404,
     });
     const impostor = createNoteSigner(origin, NOTE_ED25519, new Uint8Array(32).fill(4));
     expect(
-      await w.addCheckpoint(formatAddCheckpointRequest({ oldSize: 0, proof: [], checkpoint: note(honest, 5, impostor) })),
+      await w.addCheckpoint(
+        formatAddCheckpointRequest({ oldSize: 0, proof: [], checkpoint: note(honest, 5, impostor) }),
+      ),
     ).toMatchObject({ outcome: 'BAD_LOG_SIGNATURE', status: 403 });
     expect(
-      await w.addCheckpoint(formatAddCheckpointRequest({ oldSize: 6, proof: [], checkpoint: note(honest, 5) })),
+      await w.addCheckpoint(
+        formatAddCheckpointRequest({ oldSize: 6, proof: [], checkpoint: note(honest, 5) }),
+      ),
     ).toMatchObject({ outcome: 'OLD_SIZE_TOO_LARGE', status: 400 });
     expect(await w.addCheckpoint('hello')).toMatchObject({ outcome: 'MALFORMED_REQUEST', status: 400 });
     await w.addCheckpoint(request(0, 10));
@@ -185,6 +215,8 @@ describe('witness state and HTTP', () => {
     expect((await handleWitnessRequest(w, new Request('http://w/add-checkpoint'))).status).toBe(405);
     const big = await post('x'.repeat(70_000));
     expect(big.status).toBe(413);
-    expect(await (await handleWitnessRequest(w, new Request('http://w/'))).text()).toContain(signer.verifierKey);
+    expect(await (await handleWitnessRequest(w, new Request('http://w/'))).text()).toContain(
+      signer.verifierKey,
+    );
   });
 });

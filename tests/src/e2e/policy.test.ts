@@ -45,12 +45,22 @@ describe('policy on the real Claude Code', () => {
       for (const id of ['toolu_read', 'toolu_bash', 'toolu_grep']) {
         expect({ id, denied: t.api.toolResultFor(id)?.isError }).toEqual({ id, denied: true });
       }
+      // Two layers: Claude Code's own permissions.deny (compiled from the policy) stops the Read
+      // before any hook runs; the hook denies Bash and Grep after analysing their arguments.
       const decisions = readJournal(t.home).filter((e) => e.type === 'tool.decision');
-      expect(decisions.map((d) => (d.payload.decision as { effect: string }).effect)).toEqual([
-        'deny',
-        'deny',
-        'deny',
+      expect(
+        decisions.map((d) => [d.payload.toolName, (d.payload.decision as { effect: string }).effect]),
+      ).toEqual([
+        ['Bash', 'deny'],
+        ['Grep', 'deny'],
       ]);
+      expect(t.api.toolResultFor('toolu_read')?.content).toContain('denied by your permission settings');
+      const recorded = JSON.stringify(
+        readJournal(t.home)
+          .filter((e) => e.type === 'api.request')
+          .map((e) => e.payload.newMessages),
+      );
+      expect(recorded).toContain('toolu_read');
       expect(JSON.stringify(readJournal(t.home))).not.toContain(SECRET);
       expect(JSON.stringify(t.api.requests.map((r) => r.body))).not.toContain(SECRET);
       // strict has an empty MCP allowlist: Claude Code never spawns the server.

@@ -31,7 +31,8 @@ describe('device posture on the real Claude Code', () => {
       if (index === 0) return turn(toolUseBlock('Bash', { command: 'echo first' }, 'toolu_edr_1'));
       if (index === 1) {
         edr.kill('SIGKILL');
-        return turn(toolUseBlock('Bash', { command: 'touch marker' }, 'toolu_edr_2'));
+        // Give the 200 ms reassessment time to see it: a snapshot younger than that is fresh.
+        return { ...turn(toolUseBlock('Bash', { command: 'touch marker' }, 'toolu_edr_2')), delayMs: 1_000 };
       }
       return undefined;
     });

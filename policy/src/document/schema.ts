@@ -1,0 +1,156 @@
+import { z } from 'zod';
+
+/**
+ * The policy document, version 1. `policy/README.md` is the normative description with
+ * examples; this file is its executable form. Every object is strict: an unknown field is an
+ * error, because a misspelt `paths` that silently does nothing is a hole.
+ */
+
+export const EFFECTS = ['allow', 'ask', 'deny'] as const;
+export const MODES = ['enforce', 'monitor'] as const;
+export const POSTURE_VALUES = ['ok', 'failed', 'unknown'] as const;
+
+const effect = z.enum(EFFECTS);
+const mode = z.enum(MODES);
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
+    'must start with a letter or digit and use only letters, digits and . _ : / -',
+  );
+const text = z.string().min(1).max(2000);
+const name = z.string().min(1).max(256);
+
+/** Path patterns must say where they are anchored: no pattern relative to an unknown folder. */
+export const PATH_PATTERN = /^(?:\/|~\/|~$|\$\{(?:project|home|cerosHome)\}(?:\/|$)|\*\*\/)/;
+const pathPattern = z
+  .string()
+  .min(1)
+  .max(1024)
+  .superRefine((value, ctx) => {
+    if (/\$\{(?!project\}|home\}|cerosHome\})/.test(value))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'uses an unknown placeholder (known: ${project}, ${home}, ${cerosHome})',
+      });
+    else if (!PATH_PATTERN.test(value))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be absolute or start with ~/, ${project}, ${home}, ${cerosHome} or **/',
+      });
+  });
+const programPattern = z.string().min(1).max(512);
+const hostPattern = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^(?:\*|(?:\*\.)?[A-Za-z0-9_*?-]+(?:\.[A-Za-z0-9_*?-]+)*\.?|\[[0-9a-fA-F:.]+\])$/,
+    'must be a host name, *.domain, an IP address or *',
+  );
+const toolPattern = z.string().min(1).max(256);
+
+export type Condition =
+  | string
+  | {
+      equals?: string | number | boolean | null | undefined;
+      in?: Array<string | number | boolean> | undefined;
+      glob?: string | undefined;
+      regex?: string | undefined;
+      contains?: string | undefined;
+      exists?: boolean | undefined;
+      not?: Condition | undefined;
+    };
+
+const condition: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.string().max(2000),
+    z
+      .strictObject({
+        equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+        in: z
+          .array(z.union([z.string(), z.number(), z.boolean()]))
+          .max(1000)
+          .optional(),
+        glob: z.string().max(2000).optional(),
+        regex: z.string().max(2000).optional(),
+        contains: z.string().max(2000).optional(),
+        exists: z.boolean().optional(),
+        not: condition.optional(),
+      })
+      .refine(
+        (value) => Object.keys(value).length > 0,
+        'needs at least one test (equals, in, glob, regex, contains, exists, not)',
+      ),
+  ]),
+);
+
+export const ruleSchema = z.strictObject({
+  id,
+  description: text.optional(),
+  effect,
+  reason: text.optional(),
+  mode: mode.optional(),
+  tools: z.array(toolPattern).min(1).max(1000).optional(),
+  sessionModes: z.array(name).min(1).max(32).optional(),
+  when: z.record(z.string().min(1).max(256), condition).optional(),
+  paths: z.array(pathPattern).min(1).max(1000).optional(),
+  access: z.enum(['read', 'write', 'any']).optional(),
+  programs: z.array(programPattern).min(1).max(1000).optional(),
+  args: z.array(z.string().min(1).max(512)).min(1).max(64).optional(),
+  hosts: z.array(hostPattern).min(1).max(1000).optional(),
+  except: z.array(z.string().min(1).max(1024)).min(1).max(1000).optional(),
+});
+
+const mcpServerEntry = z.union([
+  z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a server name (letters, digits, . _ -)'),
+  z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a server name (letters, digits, . _ -)'),
+  }),
+  z.strictObject({ command: z.array(z.string().min(1).max(4096)).min(1).max(256) }),
+  z.strictObject({ url: z.string().min(1).max(4096) }),
+]);
+
+const opaqueSetting = z.union([
+  effect,
+  z.strictObject({ effect, reason: text.optional(), mode: mode.optional() }),
+]);
+
+const postureRequirement = z.strictObject({
+  require: z.union([z.enum(POSTURE_VALUES), z.array(z.enum(POSTURE_VALUES)).min(1)]).optional(),
+  onUnmet: z.union([z.literal('refuse'), z.strictObject({ deny: z.array(toolPattern).min(1).max(1000) })]),
+  reason: text.optional(),
+  mode: mode.optional(),
+});
+
+export const policyDocumentSchema = z.strictObject({
+  version: z.literal(1, { error: 'must be 1 (the only policy format version)' }),
+  name: name.optional(),
+  description: text.optional(),
+  default: effect,
+  defaultReason: text.optional(),
+  mode: mode.optional(),
+  opaque: opaqueSetting.optional(),
+  rules: z.array(ruleSchema).max(100_000).optional(),
+  mcp: z
+    .strictObject({
+      allow: z.array(mcpServerEntry).max(1000).optional(),
+      deny: z.array(mcpServerEntry).max(1000).optional(),
+      reason: text.optional(),
+      mode: mode.optional(),
+    })
+    .optional(),
+  posture: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a fact name'), postureRequirement)
+    .optional(),
+});
+
+export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
+export type PolicyRule = z.infer<typeof ruleSchema>;
+export type McpServerEntry = z.infer<typeof mcpServerEntry>;
+export type PostureRequirement = z.infer<typeof postureRequirement>;
+export type Effect = (typeof EFFECTS)[number];
+export type Mode = (typeof MODES)[number];
+export type PostureValue = (typeof POSTURE_VALUES)[number];

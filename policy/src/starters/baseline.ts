@@ -1,0 +1,75 @@
+/**
+ * `ceros policy starter baseline`: ordinary development work is allowed; credentials, system
+ * configuration, `.env` files and the configuration of ceros and Claude Code are out of reach of
+ * every tool, Bash included. Kept as YAML text so `starter` prints exactly what ships.
+ */
+export const BASELINE_POLICY_YAML = `# ceros starter policy: baseline
+# Ordinary development work is allowed. Credentials, system configuration, .env files and the
+# configuration of ceros and Claude Code are blocked for every tool, Bash included.
+version: 1
+name: baseline
+description: Allow ordinary work; block credentials, system configuration and ceros/Claude Code configuration
+default: allow
+opaque:
+  effect: ask
+  reason: ceros cannot analyse this command statically; confirm that it is safe to run
+
+rules:
+  - id: ssh-keys
+    description: SSH keys and configuration, of any user
+    paths: ["~/.ssh/**", "**/.ssh/**"]
+    effect: deny
+    reason: SSH keys and configuration are off limits
+
+  - id: cloud-credentials
+    paths:
+      - "~/.aws/**"
+      - "~/.azure/**"
+      - "~/.config/gcloud/**"
+      - "~/.kube/**"
+      - "~/.docker/config.json"
+      - "~/.oci/**"
+      - "**/.aws/credentials"
+    effect: deny
+    reason: Cloud credentials are off limits
+
+  - id: gpg-and-keychains
+    paths: ["~/.gnupg/**", "**/.gnupg/**", "~/.password-store/**", "~/Library/Keychains/**"]
+    effect: deny
+    reason: GPG keys and keychains are off limits
+
+  - id: token-files
+    paths:
+      - "~/.netrc"
+      - "~/.git-credentials"
+      - "~/.config/gh/hosts.yml"
+      - "~/.pypirc"
+      - "~/.npmrc"
+      - "~/.config/op/**"
+    effect: deny
+    reason: Files that hold access tokens are off limits
+
+  - id: system-configuration
+    paths: ["/etc/**"]
+    effect: deny
+    reason: System configuration under /etc is off limits
+
+  - id: env-files
+    paths: ["**/.env", "**/.env.*"]
+    except: ["**/.env.example", "**/.env.sample", "**/.env.template", "**/.env.dist"]
+    effect: deny
+    reason: .env files hold secrets and are off limits
+
+  - id: ceros-and-claude-configuration
+    description: Also enforced by ceros self-protection; listed so the rule shows up in permissions.deny
+    paths:
+      - "\${cerosHome}/**"
+      - "**/.claude/settings.json"
+      - "**/.claude/settings.local.json"
+      - "~/.claude/settings.json"
+      - "~/.claude.json"
+      - "/etc/claude-code/**"
+    access: write
+    effect: deny
+    reason: The configuration of ceros and Claude Code cannot be changed from a session
+`;

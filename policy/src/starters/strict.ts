@@ -1,0 +1,138 @@
+/**
+ * `ceros policy starter strict`: deny by default; Bash may run only allowlisted programs, reads
+ * and writes stay inside the project, sensitive paths are blocked even there, nothing that
+ * cannot be analysed runs, and no MCP server is allowed.
+ */
+export const STRICT_POLICY_YAML = `# ceros starter policy: strict
+# Deny by default. Bash runs only allowlisted programs; reads and writes stay inside the project;
+# code that cannot be analysed statically is denied; no MCP server may run.
+version: 1
+name: strict
+description: Allowlisted programs only, project-only file access, no MCP servers
+default: deny
+defaultReason: The strict policy allows only the tools and programs it lists
+opaque:
+  effect: deny
+  reason: The strict policy denies commands that cannot be analysed statically
+
+rules:
+  - id: tools
+    tools: [Read, Grep, Glob, LS, NotebookRead, Edit, Write, MultiEdit, NotebookEdit, Bash, BashOutput, KillShell, TodoWrite, Task, Agent, ExitPlanMode]
+    effect: allow
+
+  - id: bash-allowlist
+    programs: ["*"]
+    except:
+      - git
+      - ls
+      - cat
+      - head
+      - tail
+      - wc
+      - grep
+      - rg
+      - find
+      - echo
+      - printf
+      - pwd
+      - sort
+      - uniq
+      - cut
+      - tr
+      - diff
+      - jq
+      - sed
+      - mkdir
+      - touch
+      - cp
+      - mv
+      - rm
+      - rmdir
+      - tee
+      - awk
+      - npm
+      - pnpm
+      - yarn
+      - bun
+      - node
+      - make
+      - cargo
+      - go
+      - tsc
+      - eslint
+      - prettier
+      - pytest
+      - "true"
+      - "false"
+      - test
+      - "["
+      - basename
+      - dirname
+      - date
+      - which
+      - xargs
+      - cd
+    effect: deny
+    reason: The strict policy lets Bash run only allowlisted programs
+
+  - id: reads-in-project
+    paths: ["/**"]
+    except: ["\${project}/**"]
+    access: read
+    effect: deny
+    reason: The strict policy allows reading files inside the project only
+
+  - id: writes-in-project
+    paths: ["/**"]
+    except: ["\${project}/**"]
+    access: write
+    effect: deny
+    reason: The strict policy allows writing files inside the project only
+
+  - id: no-network
+    hosts: ["*"]
+    effect: deny
+    reason: The strict policy does not let tools open network connections
+
+  - id: ssh-keys
+    paths: ["~/.ssh/**", "**/.ssh/**"]
+    effect: deny
+    reason: SSH keys and configuration are off limits
+
+  - id: cloud-credentials
+    paths: ["~/.aws/**", "~/.azure/**", "~/.config/gcloud/**", "~/.kube/**", "~/.docker/config.json", "**/.aws/credentials"]
+    effect: deny
+    reason: Cloud credentials are off limits
+
+  - id: gpg-and-keychains
+    paths: ["~/.gnupg/**", "**/.gnupg/**", "~/Library/Keychains/**"]
+    effect: deny
+    reason: GPG keys and keychains are off limits
+
+  - id: system-configuration
+    paths: ["/etc/**"]
+    effect: deny
+    reason: System configuration under /etc is off limits
+
+  - id: env-files
+    paths: ["**/.env", "**/.env.*"]
+    except: ["**/.env.example", "**/.env.sample", "**/.env.template"]
+    effect: deny
+    reason: .env files hold secrets and are off limits
+
+  - id: ceros-and-claude-configuration
+    paths:
+      - "\${cerosHome}/**"
+      - "**/.claude/settings.json"
+      - "**/.claude/settings.local.json"
+      - "~/.claude/settings.json"
+      - "~/.claude.json"
+      - "/etc/claude-code/**"
+    access: write
+    effect: deny
+    reason: The configuration of ceros and Claude Code cannot be changed from a session
+
+mcp:
+  allow: []
+  reason: The strict policy allows no MCP servers
+`;

@@ -1,0 +1,68 @@
+import type { Effect, Mode, PostureValue } from './document/schema.ts';
+import type { RealpathFn } from './paths/resolve.ts';
+import type { ShellParser } from './shell/parser.ts';
+
+export type { Effect, Mode, PostureValue };
+
+/** One tool call, as the hook sees it (after parseHookPayload or the agent's own parsing). */
+export interface EvaluationInput {
+  toolName: string;
+  toolInput: Readonly<Record<string, unknown>>;
+  /** Absolute working folder of the call (the hook payload's `cwd`). */
+  cwd: string;
+  /** Absolute project folder (`CLAUDE_PROJECT_DIR`); `${project}` in policies. */
+  projectDir: string;
+  /** Claude Code's permission mode (`default`, `acceptEdits`, `plan`, `bypassPermissions`...). */
+  sessionMode?: string;
+  /** Posture facts measured by the agent, e.g. `{ diskEncryption: 'ok' }`; missing facts are unknown. */
+  posture?: Readonly<Record<string, PostureValue | undefined>>;
+}
+
+/** Identity of a configured MCP server, for `mcp` entries by command or URL. */
+export type McpServerIdentity = { command: readonly string[] } | { url: string };
+
+/** Capabilities and facts that hold for the whole session. */
+export interface EvaluationContext {
+  home: string;
+  /** CEROS_HOME (default ~/.ceros): never writable or readable by tools. */
+  cerosHome: string;
+  /** The ceros binary: never writable by tools. */
+  cerosBinary: string;
+  /** Symlink resolution through the deepest existing ancestor (the agent does the I/O). */
+  realpath: RealpathFn;
+  shell: ShellParser;
+  /** CLAUDE_CONFIG_DIR when set; defaults to `<home>/.claude`. */
+  claudeConfigDir?: string;
+  /** Configured MCP servers by name, for identity entries in `mcp.allow`/`mcp.deny`. */
+  mcpServers?: Readonly<Record<string, McpServerIdentity>>;
+  /** macOS and Windows file systems: `~/.SSH` is `~/.ssh`. */
+  caseInsensitivePaths?: boolean;
+  /** Home folders of other users, for `~user`. */
+  userHomes?: Readonly<Record<string, string>>;
+}
+
+export interface DecisionMatch {
+  rule: string;
+  effect: Effect;
+  mode: Mode;
+  /** What matched: `Read of /etc/passwd`, `program rm`, `host example.com`... */
+  subject: string;
+}
+
+export interface Decision {
+  effect: Effect;
+  /** The deciding rule's id, or `default`, `opaque`, `self-protection`, `posture/<fact>`, `mcp-allowlist`, `mcp-deny`, `invalid-input`, `internal-error`. */
+  rule: string;
+  /** Shown to the user and the model. */
+  reason: string;
+  /** What triggered the deciding rule. */
+  detail?: string;
+  /** Hash of the policy (or of the signed bundle it came from) that decided. */
+  policyHash: string;
+  /** Set when a monitor-mode rule would have decided more strictly: journal it as "would deny". */
+  monitor?: { effect: Effect; rule: string; reason: string; detail?: string };
+  /** Part of the call could not be analysed statically. */
+  opaque: boolean;
+  /** Every rule that matched (capped), strongest first. */
+  matches: DecisionMatch[];
+}
