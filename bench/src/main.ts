@@ -24,6 +24,57 @@ const groups: Group[] = [
       ];
     },
   },
+  {
+    name: 'policy',
+    run: async () => {
+      const { runEvaluateBench } = await import('../../policy/bench/evaluate.bench.ts');
+      const r = await runEvaluateBench({ rounds: quick ? 40 : 200 });
+      const us = (v: number) => `${v.toFixed(1)} us`;
+      return [
+        {
+          name: `evaluate(), ${r.rules}-rule policy, with shell parsing`,
+          value: `p50 ${us(r.withParsing.p50Us)}, p99 ${us(r.withParsing.p99Us)} (control loop p99/p50 ${r.control.tailRatio.toFixed(1)}x)`,
+          target: 'p99 <= 1000 us',
+          ok: r.withParsing.p99Us <= 1000,
+        },
+        {
+          name: 'rule matching alone',
+          value: `p50 ${us(r.matchingOnly.p50Us)}, p99 ${us(r.matchingOnly.p99Us)}`,
+          target: 'p99 <= 50 us',
+          ok: r.matchingOnly.p99Us <= 50,
+        },
+        { name: 'decisions per second, one core', value: `${r.decisionsPerSecond}` },
+      ];
+    },
+  },
+  {
+    name: 'posture',
+    run: async () => {
+      const { runPostureBench } = await import('./posture.bench.ts');
+      return (await runPostureBench({ coldSamples: quick ? 4 : 12, warmSamples: quick ? 10 : 40 })).lines;
+    },
+  },
+  {
+    name: 'ledger',
+    run: async () => {
+      const { runLedgerBench } = await import('./ledger.bench.ts');
+      return runLedgerBench({ entries: quick ? 10_000 : 100_000 });
+    },
+  },
+  {
+    name: 'edge',
+    run: async () => {
+      const { runEdgeBench } = await import('./edge.bench.ts');
+      return runEdgeBench();
+    },
+  },
+  {
+    name: 'console',
+    run: async () => {
+      const { runConsoleBench } = await import('./console.bench.ts');
+      return runConsoleBench(quick ? { samples: 2 } : {});
+    },
+  },
 ];
 
 let failed = false;

@@ -3,7 +3,6 @@ import { CLAUDE_HELP, runClaudeCommand } from '../commands/claude.ts';
 import { ENROLL_HELP, runEnroll } from '../commands/enroll.ts';
 import { LOG_HELP, runLog } from '../commands/log.ts';
 import { POLICY_HELP, runPolicyCommand } from '../commands/policy.ts';
-import { runPolicyReplay } from '../commands/policy-replay.ts';
 import { POSTURE_HELP, runPosture } from '../commands/posture.ts';
 import { runVerify, VERIFY_HELP } from '../commands/verify.ts';
 import { runWitness, WITNESS_HELP } from '../commands/witness.ts';

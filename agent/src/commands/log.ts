@@ -31,8 +31,8 @@ export async function runLog(argv: string[], ctx: CommandContext): Promise<Comma
   const home = cerosHome(ctx.env);
   const path = join(home, 'journal', JOURNAL_FILE);
   if (argv[0] === 'verify') return verify(home, path, json);
-  const session = valueOf(argv, '--session');
-  const type = valueOf(argv, '--type');
+  const session = flagValue(argv, '--session');
+  const type = flagValue(argv, '--type');
   const unknown = argv.filter(
     (a, i) =>
       a.startsWith('-') &&
@@ -126,7 +126,7 @@ function short(value: unknown): string {
   return flat.length > 100 ? `${flat.slice(0, 97)}...` : flat;
 }
 
-function valueOf(argv: string[], flag: string): string | undefined {
+function flagValue(argv: string[], flag: string): string | undefined {
   const at = argv.indexOf(flag);
   return at === -1 ? undefined : argv[at + 1];
 }

@@ -85,7 +85,7 @@ describe('journal', () => {
   });
 
   test('an agent killed at random points during 1,000 appends loses nothing it acknowledged', async () => {
-    const { home, verify } = await setup();
+    const { home } = await setup();
     const script = join(home, 'appender.ts');
     writeFileSync(
       script,

@@ -91,12 +91,12 @@ export function parseDerEcdsaSignature(der: Uint8Array, size = P256_SIZE): Parse
     error: `Bad DER ECDSA signature: ${why}`,
   });
   const outer = readTlv(der, 0);
-  if (!outer || outer.tag !== 0x30) return fail('expected a SEQUENCE');
+  if (outer?.tag !== 0x30) return fail('expected a SEQUENCE');
   if (outer.end !== der.length) return fail('trailing bytes after the SEQUENCE');
   const r = readTlv(der, outer.start);
-  if (!r || r.tag !== 0x02 || r.end > outer.end) return fail('expected INTEGER r');
+  if (r?.tag !== 0x02 || r.end > outer.end) return fail('expected INTEGER r');
   const s = readTlv(der, r.end);
-  if (!s || s.tag !== 0x02 || s.end !== outer.end) return fail('expected INTEGER s as the last element');
+  if (s?.tag !== 0x02 || s.end !== outer.end) return fail('expected INTEGER s as the last element');
   const out = new Uint8Array(2 * size);
   for (const [index, int] of [r, s].entries()) {
     const bytes = der.subarray(int.start, int.end);

@@ -67,11 +67,11 @@ const MEANINGS: Record<number, string> = {
 
 // TPM 2.0 Part 2, 6.6.3: format-one response codes (bit 7 set), number in bits 0-5.
 const TPM_FORMAT_ONE: Record<number, string> = {
-  0x0e: 'authorization failed',
-  0x1f: 'integrity check failed: the key blob was not made by this TPM, or the TPM was cleared since',
-  0x22: 'authorization value is wrong',
-  0x0b: 'bad handle',
-  0x04: 'value out of range',
+  14: 'authorization failed',
+  31: 'integrity check failed: the key blob was not made by this TPM, or the TPM was cleared since',
+  34: 'authorization value is wrong',
+  11: 'bad handle',
+  4: 'value out of range',
 };
 
 /** Layer name of `rc` ("fapi", "tcti", "tpm", ...). */

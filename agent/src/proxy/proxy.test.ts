@@ -159,7 +159,12 @@ describe('recording proxy', () => {
     const proxy = serveProxy(
       createProxyHandler({
         upstream: 'http://127.0.0.1:9',
-        recorder: createApiRecorder({ append: (type) => (entries.push(type), {} as JournalEntry) }),
+        recorder: createApiRecorder({
+          append: (type) => {
+            entries.push(type);
+            return {} as JournalEntry;
+          },
+        }),
         ready: Promise.resolve(),
         track: () => {},
       }),

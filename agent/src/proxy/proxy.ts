@@ -1,4 +1,4 @@
-import { type ApiRecorder, type RequestMeta } from './recorder.ts';
+import type { ApiRecorder, RequestMeta } from './recorder.ts';
 import { createSseAssembler } from './sse.ts';
 
 export interface ProxyOptions {

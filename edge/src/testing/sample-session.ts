@@ -12,7 +12,10 @@ export async function writeSampleSession(
   options: { prompt?: string; command?: string; at?: number; postureOk?: boolean } = {},
 ): Promise<JournalEntry[]> {
   let t = options.at ?? Date.UTC(2026, 0, 15, 12, 0, 0);
-  const next = () => new Date((t += 1000));
+  const next = () => {
+    t += 1000;
+    return new Date(t);
+  };
   const command = options.command ?? 'ls -la';
   const entries: JournalEntry[] = [await device.startSession(sessionId)];
   const add = (type: string, payload: JsonValue) => entries.push(device.append(type, payload, next()));

@@ -111,8 +111,10 @@ function shellScript(a: Analyzer, call: Invocation, script: Field, positional: r
     a.path(script, 'read', false, `${call.name} script`, call.env);
     return;
   }
-  if (isStatic(script) && /^\/dev\/(?:stdin|fd\/0)$/.test(script.value))
-    return shellStdin(a, call, positional);
+  if (isStatic(script) && /^\/dev\/(?:stdin|fd\/0)$/.test(script.value)) {
+    shellStdin(a, call, positional);
+    return;
+  }
   a.opaque(`${call.name} runs code from a process substitution`, call.text);
 }
 
@@ -1377,7 +1379,7 @@ define([
   'powershell.exe',
 ], (a, call) => {
   const code = call.args.find(
-    (arg, index) =>
+    (_arg, index) =>
       index > 0 &&
       /^-(?:c|command|Command|e|ec|EncodedCommand|encodedcommand)$/.test(
         staticValue(call.args[index - 1]) ?? '',
@@ -1945,7 +1947,10 @@ function copyLike(a: Analyzer, call: Invocation, move: boolean): void {
     return;
   }
   const positional = parsed.positional;
-  if (positional.length === 1) return paths(a, call, positional, op, recursive, 'source');
+  if (positional.length === 1) {
+    paths(a, call, positional, op, recursive, 'source');
+    return;
+  }
   paths(a, call, positional.slice(0, -1), op, recursive, 'source');
   const dest = positional[positional.length - 1];
   if (dest) a.path(dest, 'write', recursive, 'destination', call.env);
@@ -3540,7 +3545,7 @@ function printf(format: string, values: string[]): string | undefined {
         }
       },
     );
-    out += rendered.replace(/\u0001/g, '%');
+    out += rendered.replaceAll(String.fromCharCode(1), '%');
     if (!consumed) break;
   } while (index < values.length && ++guard < 64);
   return out;

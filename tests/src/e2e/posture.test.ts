@@ -93,11 +93,10 @@ describe('device posture on the real Claude Code', () => {
       const run = await runCerosClaude(t, ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash']);
       expect(run.exitCode).toBe(0);
       const decision = readJournal(t.home).find((e) => e.type === 'tool.decision');
-      const chain = (
-        decision?.payload.hookAncestry as {
-          chain: { exe: string | null; sha256: string | null; name: string }[];
-        }
-      ).chain;
+      const hookAncestry = decision?.payload.hookAncestry as
+        | { chain: { exe: string | null; sha256: string | null; name: string }[] }
+        | undefined;
+      const chain = hookAncestry?.chain ?? [];
       const claudeReal = realpathSync(join(t.sandbox.binDir, 'claude'));
       const claude = chain.find((p) => p.exe === claudeReal);
       expect(claude?.sha256).toBe(sha256(claudeReal));
