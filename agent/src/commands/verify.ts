@@ -212,16 +212,17 @@ function summary(r: ExportVerified, file: string, ms: number, threads: number): 
 }
 
 /**
- * Ed25519 verification on worker threads. The worker's code is this function's source, so it
- * must not use anything from outside its body; it works the same from `bun run` and from a
- * `bun build --compile` binary, where a separate worker file would need its own entry point.
+ * Ed25519 verification on worker threads. The worker runs this function's source, so the body
+ * must not use anything from outside it: its modules come in as arguments, required by a fixed
+ * header string that no bundler rewrites. That works the same from `bun run` and from a
+ * `bun build --compile --minify` binary, where a separate worker file would need its own entry.
  */
-function signatureWorkerMain(): void {
-  const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { createPublicKey, verify } = require('node:crypto') as typeof import('node:crypto');
+function signatureWorkerMain(
+  port: import('node:worker_threads').MessagePort,
+  createPublicKey: typeof import('node:crypto').createPublicKey,
+  verify: typeof import('node:crypto').verify,
+): void {
   const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
-  const port = parentPort;
-  if (!port) return;
   port.on('message', (message: { id: number; batch: Ed25519Batch }) => {
     const { id, batch } = message;
     const keys: (import('node:crypto').KeyObject | undefined)[] = [];
@@ -238,13 +239,8 @@ function signatureWorkerMain(): void {
       const key = keys[batch.keyIndex[i] as number];
       if (!key) continue;
       try {
-        const ok = verify(
-          null,
-          batch.messages.subarray(batch.offsets[i], batch.offsets[i + 1]),
-          key,
-          batch.signatures.subarray(i * 64, i * 64 + 64),
-        );
-        out[i] = ok ? 1 : 0;
+        const message = batch.messages.subarray(batch.offsets[i], batch.offsets[i + 1]);
+        out[i] = verify(null, message, key, batch.signatures.subarray(i * 64, i * 64 + 64)) ? 1 : 0;
       } catch {
         out[i] = 0;
       }
@@ -253,15 +249,30 @@ function signatureWorkerMain(): void {
   });
 }
 
+const WORKER_SOURCE = `const { parentPort } = require('node:worker_threads');
+const { createPublicKey, verify } = require('node:crypto');
+(${signatureWorkerMain.toString()})(parentPort, createPublicKey, verify);
+`;
+
 function createSignaturePool(threads: number): { verify: Ed25519BatchVerifier; close: () => Promise<void> } {
-  const source = `(${signatureWorkerMain.toString()})()`;
-  const workers = Array.from({ length: threads }, () => new Worker(source, { eval: true }));
+  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true }));
   const load = workers.map(() => 0);
+  const alive = workers.map(() => true);
+  let closing = false;
   const pending = new Map<
     number,
     { worker: number; resolve: (r: Uint8Array) => void; reject: (e: Error) => void }
   >();
   let next = 0;
+  // A worker that dies fails the batches it holds, and gets no more: never a silent hang.
+  const lose = (k: number, error: Error) => {
+    alive[k] = false;
+    for (const [id, p] of pending)
+      if (p.worker === k) {
+        pending.delete(id);
+        p.reject(error);
+      }
+  };
   workers.forEach((worker, k) => {
     worker.on('message', ({ id, out }: { id: number; out: Uint8Array }) => {
       const p = pending.get(id);
@@ -270,19 +281,24 @@ function createSignaturePool(threads: number): { verify: Ed25519BatchVerifier; c
       load[k] = (load[k] ?? 1) - 1;
       p.resolve(out);
     });
-    worker.on('error', (error) => {
-      for (const [id, p] of pending)
-        if (p.worker === k) {
-          pending.delete(id);
-          p.reject(error as Error);
-        }
+    worker.on('error', (error) =>
+      lose(k, new Error(`A signature worker failed: ${(error as Error).message}`)),
+    );
+    worker.on('exit', (code) => {
+      if (!closing) lose(k, new Error(`A signature worker exited with code ${code}`));
     });
   });
   return {
     verify: (batch) =>
       new Promise((resolve, reject) => {
-        let k = 0;
-        for (let i = 1; i < workers.length; i++) if ((load[i] ?? 0) < (load[k] ?? 0)) k = i;
+        let k = -1;
+        for (let i = 0; i < workers.length; i++)
+          if (alive[i] && (k < 0 || (load[i] ?? 0) < (load[k] ?? 0))) k = i;
+        const worker = workers[k];
+        if (!worker) {
+          reject(new Error('No signature worker is running'));
+          return;
+        }
         load[k] = (load[k] ?? 0) + 1;
         const id = next++;
         pending.set(id, { worker: k, resolve, reject });
@@ -293,9 +309,10 @@ function createSignaturePool(threads: number): { verify: Ed25519BatchVerifier; c
           batch.messages,
           batch.offsets,
         ].map((a) => a.buffer as ArrayBuffer);
-        workers[k]?.postMessage({ id, batch }, transfer);
+        worker.postMessage({ id, batch }, transfer);
       }),
     close: async () => {
+      closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { type createPublicKey, verify } from 'node:crypto';
 import {
   devicePublicKeyFromSpki,
   ed25519PublicKeyFromRaw,
