@@ -83,7 +83,10 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'no-referrer');
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
-    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+    if (
+      c.res.headers.get('content-type')?.startsWith('text/html') &&
+      !c.res.headers.has('content-security-policy')
+    ) {
       // The enrollment pages: no scripts, forms only to this edge, and never inside a frame (a
       // framed page could trick someone into enrolling a device that is not theirs).
       c.header(

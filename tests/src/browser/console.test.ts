@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import {
+  type ConsoleEdge,
+  expectText,
+  expectVisible,
+  launchChromium,
+  SCREENSHOTS,
+  signInThroughConsole,
+  startConsoleEdge,
+} from './console-edge.ts';
+import { type RealSession, seedRealSession, seedSampleDevice } from './seed.ts';
+
+/**
+ * The console against a real edge, in Debian's Chromium: seeded with a real `ceros claude` session
+ * (a Write denied by policy) and a second device, then every flow an admin needs, with a
+ * screenshot of each view in test-output/screenshots/.
+ */
+let dir: string;
+let edge: ConsoleEdge;
+let context: BrowserContext;
+let page: Page;
+let real: RealSession;
+let sample: { deviceId: string; sessionId: string };
+const pageErrors: string[] = [];
+
+/** Views full page; dialogs at the viewport, where they are. */
+const shot = (name: string, fullPage = true) =>
+  page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+const nav = async (label: string, heading: string) => {
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: label }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ceros-console-'));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  edge = await startConsoleEdge({ dataDir: join(dir, 'edge') });
+  await edge.store.ensureUser(edge.org.id, 'new-hire@acme.test', 'provisioned', Date.now());
+  [real, sample] = await Promise.all([seedRealSession(edge), seedSampleDevice(edge)]);
+  context = await launchChromium(join(dir, 'chromium'));
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // Script errors and policy violations; a 401 before signing in is the console asking who is there.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 401/.test(message.text())) pageErrors.push(message.text());
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await edge?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the console in Chromium against a real edge', () => {
+  test('an admin signs in with the six-digit code the edge mailed', async () => {
+    await page.goto(edge.url);
+    await expectVisible(page.getByLabel('Work email')).catch((error: Error) => {
+      throw new Error(`The console did not start: ${pageErrors.join('; ') || error.message}`);
+    });
+    await shot('01-sign-in');
+    await signInThroughConsole(page, edge);
+    await expectVisible(page.getByText('Devices enrolled'));
+    await page.getByRole('heading', { name: 'Blocked actions' }).waitFor();
+    await shot('02-dashboard');
+  }, 20_000);
+
+  test('the conversation shows the denied Write call inline with its rule and reason', async () => {
+    await nav('Conversations', 'Conversations');
+    await page.locator('[data-ready="conversations"]').waitFor();
+    await shot('03-conversations');
+    await page.getByRole('link', { name: /List my files, echo a greeting/ }).click();
+    await page.locator('[data-loaded="complete"]').waitFor();
+    // The policy denies Write; the console shows the rule and reason exactly as the agent journaled them.
+    expect(real.writeDecision.effect).toBe('deny');
+    const denied = page.getByRole('article', { name: 'Write tool call, denied' });
+    await expectVisible(denied);
+    await expectVisible(denied.getByText(real.writeDecision.reason, { exact: true }));
+    await expectVisible(denied.getByText(real.writeDecision.rule, { exact: true }));
+    await expectVisible(page.getByRole('article', { name: /^Bash tool call/ }).getByText('$ ls -la'));
+    await shot('04-session');
+    await nav('Conversations', 'Conversations');
+    await page.getByRole('link', { name: /Open an issue about the flaky build/ }).click();
+    await page.locator('[data-loaded="complete"]').waitFor();
+    await expectVisible(page.getByRole('region', { name: 'Subagent Explore' }));
+    await expectVisible(page.getByRole('article', { name: 'mcp__github__create_issue tool call, denied' }));
+    await shot('04b-session-subagent');
+  }, 20_000);
+
+  test('a tool definition opens with its full input schema; a call opens with its decision', async () => {
+    await nav('Tools', 'Tools');
+    await page.getByRole('button', { name: 'Bash', exact: true }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Bash' });
+    await expectText(dialog.getByLabel('Input schema', { exact: true }), '"command"');
+    await shot('05-tool-definition', false);
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: 'Calls' }).click();
+    await page.getByRole('button', { name: 'Write', exact: true }).first().click();
+    await expectText(page.getByRole('dialog', { name: 'Write' }), real.writeDecision.reason);
+    await shot('06-tool-call', false);
+    await page.keyboard.press('Escape');
+  }, 20_000);
+
+  test("approving an MCP server publishes it in the organization's active policy; the managed-MCP editor adds one", async () => {
+    await nav('MCP servers', 'MCP servers');
+    const row = page.locator('tr[data-server="shady"]');
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await page
+      .getByRole('dialog', { name: 'Approve shady' })
+      .getByRole('button', { name: 'Approve and publish' })
+      .click();
+    await expectVisible(row.getByText('Approved'));
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const editor = page.getByRole('dialog', { name: 'Add a managed MCP server' });
+    await editor.getByLabel('Name', { exact: true }).fill('docs');
+    await editor.getByLabel('Command', { exact: true }).fill('npx');
+    await editor.getByLabel('Arguments, one per line').fill('-y\n@acme/docs-mcp@2.0.1');
+    await shot('07a-managed-mcp-editor', false);
+    await editor.getByRole('button', { name: 'Add server' }).click();
+    await expectText(page.getByRole('region', { name: 'Managed servers' }), 'npx -y @acme/docs-mcp@2.0.1');
+    expect((await edge.store.listManagedMcp(edge.org.id)).map((m) => m.name)).toEqual(['docs']);
+    await shot('07-mcp-servers');
+    const policies = await edge.store.listPolicies(edge.org.id);
+    const allowlist = policies.find((p) => p.name === 'default');
+    expect(allowlist?.publishedVersion).toBe(1);
+    const version = await edge.store.getPolicyVersion(edge.org.id, allowlist?.id ?? '', 1);
+    expect(JSON.parse(version?.source ?? '{}').mcp.allow).toEqual(['shady']);
+  }, 20_000);
+
+  test('a policy is fixed where validation points, saved and published with its diff', async () => {
+    await nav('Policies', 'Policies');
+    await page.getByRole('link', { name: 'New policy' }).click();
+    await page.getByLabel('Name').fill('team-default');
+    const editor = page.getByLabel('Policy source');
+    await editor.fill(
+      '{\n  "version": 1,\n  "default": "allow",\n  "rules": [{ "id": "no-curl", "effect": "deny", "programs": ["curl"], "reasn": "typo" }]\n}\n',
+    );
+    await expectText(page.locator('.issues'), 'reasn');
+    await shot('08-policy-invalid');
+    await editor.fill(
+      '{\n  "version": 1,\n  "default": "allow",\n  "rules": [{ "id": "no-curl", "effect": "deny", "programs": ["curl"], "reason": "No downloads" }]\n}\n',
+    );
+    await expectVisible(page.getByText('Valid policy'));
+    await page.getByRole('button', { name: 'Create version 1' }).click();
+    await page.getByRole('button', { name: 'Publish version 1' }).waitFor();
+    await editor.fill(
+      '{\n  "version": 1,\n  "default": "allow",\n  "rules": [{ "id": "no-curl", "effect": "deny", "programs": ["curl", "wget"], "reason": "No downloads" }]\n}\n',
+    );
+    await expectVisible(page.getByText('Valid policy'));
+    await page.getByRole('button', { name: 'Save as version 2' }).click();
+    await page.getByRole('button', { name: 'Publish version 2' }).click();
+    await expectVisible(page.getByText('Active · version 2 published'));
+    await expectText(page.getByLabel('Diff of version 1 and 2', { exact: true }), 'wget');
+    await shot('09-policies');
+    const published = (await edge.store.listPolicies(edge.org.id)).find((p) => p.name === 'team-default');
+    expect(published?.publishedVersion).toBe(2);
+  }, 20_000);
+
+  test('revoking a device marks it revoked', async () => {
+    await nav('Devices', 'Devices');
+    await shot('10-devices');
+    await page.getByRole('link', { name: 'test-host' }).click();
+    await page.getByRole('heading', { name: 'Posture history' }).waitFor();
+    await shot('10b-device');
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByLabel('Reason (kept in the activity log)').fill('Laptop reported stolen');
+    await page.getByRole('button', { name: 'Revoke device' }).click();
+    await expectText(page.getByRole('note'), 'Laptop reported stolen');
+    await shot('11-device-revoked');
+    expect((await edge.store.getDevice(edge.org.id, sample.deviceId))?.status).toBe('revoked');
+  }, 20_000);
+
+  test('the activity log verifies entries and exports a period to a file', async () => {
+    await nav('Activity log', 'Activity log');
+    await page.locator('[data-ready="journal"]').waitFor();
+    await shot('12-activity-journal');
+    await expectVisible(page.getByText(/entries verified in this browser/));
+    await shot('12-activity-journal');
+    await page.getByRole('tab', { name: 'Audit trail' }).click();
+    await expectVisible(page.getByText('device.revoked'));
+    await shot('13-activity-actions');
+    await page.getByRole('tab', { name: 'Export' }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export' }).click(),
+    ]);
+    const file = join(dir, download.suggestedFilename());
+    await download.saveAs(file);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(real.entries);
+    expect(lines.every((line) => typeof JSON.parse(line).sig === 'string')).toBe(true);
+    await expectVisible(page.getByText('Every entry verified'));
+    await expectText(
+      page.getByLabel('Verify command', { exact: true }),
+      `ceros verify ${download.suggestedFilename()} --log-key`,
+    );
+    await shot('14-activity-export');
+    expect(pageErrors).toEqual([]);
+  }, 20_000);
+});

@@ -1,0 +1,427 @@
+/**
+ * The console's one door to the edge. Every call the UI makes is a method here, typed with the
+ * edge's own types where the edge declares them (only `import type`: nothing of the edge reaches
+ * the bundle) and with wire types that mirror `edge/src/routes/query.ts` and `admin.ts` where the
+ * edge maps rows inline.
+ *
+ * The admin session is an HttpOnly SameSite=Strict cookie the browser sends by itself; state
+ * changes also need the session's CSRF token in `x-csrf-token` (edge/src/auth/admin-auth.ts),
+ * which the edge hands out in the body of `login/verify` and `GET /v1/admin/session`.
+ */
+import type { EdgeErrorCode, SessionResponse } from '@ceros/edge';
+import type { TimelineItem, ToolCallView } from '@ceros/edge/src/query/timeline.ts';
+import type { DashboardCounts, DeviceStatus, UserStatus } from '@ceros/edge/src/store/store.ts';
+
+export type { DashboardCounts, DeviceStatus, SessionResponse, TimelineItem, ToolCallView };
+
+/** `ApiError.code` is the edge's code, or one of these when the edge did not answer usefully. */
+export type ApiErrorCode = EdgeErrorCode | 'NETWORK' | 'BAD_RESPONSE';
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly status: number | null;
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    status: number | null,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+}
+
+/** A keyset page: pass `nextCursor` back as `cursor`; null means this was the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface PageQuery {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface Dashboard extends DashboardCounts {
+  from: string;
+  to: string;
+  notYetEnrolled: number;
+}
+
+export interface Conversation {
+  deviceId: string;
+  sessionId: string;
+  user: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  lastEventAt: string;
+  exitCode: number | null;
+  cwd: string | null;
+  projectDir: string | null;
+  claudeArgs: unknown;
+  cerosVersion: string | null;
+  claudeVersion: string | null;
+  policyHash: string | null;
+  keyProtection: string | null;
+  firstPrompt: string | null;
+  prompts: number;
+  toolCalls: number;
+  blocks: number;
+}
+export interface ConversationFilter extends PageQuery {
+  user?: string | undefined;
+  device?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+export interface Timeline {
+  conversation: Conversation;
+  items: TimelineItem[];
+  /** Pass back as `after` for the next page; null when this page reached the end. */
+  nextAfter: number | null;
+}
+
+export interface Decision {
+  effect: string | null;
+  rule: string | null;
+  reason: string | null;
+  mode: string | null;
+  policyHash?: string | null;
+}
+export interface ToolCall {
+  deviceId: string;
+  sessionId: string;
+  user: string | null;
+  toolUseId: string;
+  toolName: string;
+  mcpServer: string | null;
+  agentId: string | null;
+  time: string;
+  decision: Decision | null;
+  input: unknown;
+  result: { durationMs: number | null; error: string | null; response: string | null } | null;
+}
+export interface ToolCallFilter extends PageQuery {
+  tool?: string | undefined;
+  decision?: string | undefined;
+  user?: string | undefined;
+  device?: string | undefined;
+  session?: string | undefined;
+  q?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+export interface ToolDefinition {
+  name: string;
+  hash: string;
+  mcpServer: string | null;
+  description: string | null;
+  inputSchema: unknown;
+  firstSeen: string;
+  lastSeen: string;
+  devices: number;
+  schemaVersions: number;
+  schemaChanged: boolean;
+}
+export interface SeenOnDevice {
+  deviceId: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface McpServer {
+  name: string;
+  identity: string;
+  status: string;
+  approval: 'managed' | 'blocked' | 'unmanaged';
+  firstSeen: string;
+  lastSeen: string;
+  devices: number;
+  blockedAttempts: number;
+}
+
+export interface Posture {
+  ok: boolean | null;
+  at: string | null;
+  report: unknown;
+}
+export interface Device {
+  id: string;
+  user: string;
+  userStatus: UserStatus;
+  status: DeviceStatus;
+  keyProtection: string;
+  hostname: string | null;
+  os: string | null;
+  arch: string | null;
+  cerosVersion: string | null;
+  claudeVersion: string | null;
+  enrolledAt: string | null;
+  approvedAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  lastSeen: string | null;
+  journalHead: number | null;
+  posture: Posture | null;
+}
+export interface PostureRecord {
+  sessionId: string;
+  seq: number;
+  time: string;
+  ok: boolean | null;
+  report: unknown;
+}
+export interface DeviceDetail extends Device {
+  postureHistory: PostureRecord[];
+  postureCursor: string | null;
+}
+
+export interface ActivityItem {
+  id: number;
+  time: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: unknown;
+}
+export interface AdoptionGap {
+  deviceId: string;
+  user: string | null;
+  claudeSessionId: string;
+  cwd: string | null;
+  reportedAt: string;
+  details: unknown;
+}
+
+export interface PolicySummary {
+  id: string;
+  name: string;
+  latestVersion: number;
+  publishedVersion: number | null;
+  createdAt: string;
+}
+export interface PolicyVersion {
+  version: number;
+  hash: string;
+  source: string;
+  createdBy: string;
+  createdAt: string;
+}
+export interface PolicyDetail extends PolicySummary {
+  versions: PolicyVersion[];
+}
+export interface PolicyIssue {
+  path: string;
+  message: string;
+  /** 1-based position in the source, when the edge's validator reports it (@ceros/policy does). */
+  line?: number;
+  column?: number;
+}
+export type PolicyValidation = { ok: true; hash: string } | { ok: false; issues: PolicyIssue[] };
+/** The signed bundle a publish produced; it carries one policy, the org's active one. */
+export interface Published {
+  bundleVersion: number;
+  etag: string;
+  keyId: string;
+  policy: { id: string; name: string; version: number; hash: string };
+}
+
+export type ManagedMcpInput =
+  | { name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string> }
+  | { name: string; transport: 'http'; url: string; headers: Record<string, string> };
+export type ManagedMcp = ManagedMcpInput & { id: string; createdAt: string; updatedAt: string };
+
+export interface User {
+  id: string;
+  email: string;
+  status: UserStatus;
+  activeDevices: number;
+  createdAt: string | null;
+  verifiedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** One page of a device's raw signed entries: the exact canonical lines the edge stored. */
+export interface EntryLines {
+  lines: string[];
+  /** Seq to pass back as `after`; null when the device has no more entries. */
+  nextAfter: number | null;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export interface Api {
+  /** The signed-in admin, or `UNAUTHENTICATED`. */
+  session(): Promise<SessionResponse>;
+  loginStart(input: { email: string; org?: string }): Promise<{ sent: boolean; expiresInSeconds: number }>;
+  loginVerify(input: { email: string; code: string; org?: string }): Promise<SessionResponse>;
+  logout(): Promise<void>;
+
+  dashboard(range: { from: string; to: string }): Promise<Dashboard>;
+  conversations(filter: ConversationFilter): Promise<Page<Conversation>>;
+  timeline(deviceId: string, sessionId: string, page: { after?: number; limit?: number }): Promise<Timeline>;
+  toolCalls(filter: ToolCallFilter): Promise<Page<ToolCall>>;
+  toolDefinitions(filter: { name?: string; server?: string } & PageQuery): Promise<Page<ToolDefinition>>;
+  toolDefinitionDevices(hash: string): Promise<SeenOnDevice[]>;
+  mcpServers(page: PageQuery): Promise<Page<McpServer>>;
+  mcpServerDevices(name: string, identity: string): Promise<SeenOnDevice[]>;
+  devices(filter: { user?: string; status?: DeviceStatus } & PageQuery): Promise<Page<Device>>;
+  device(id: string): Promise<DeviceDetail>;
+  devicePosture(id: string, page: PageQuery): Promise<Page<PostureRecord>>;
+  approveDevice(id: string): Promise<void>;
+  revokeDevice(id: string, reason: string | undefined): Promise<void>;
+  users(page: PageQuery): Promise<Page<User>>;
+  activity(page: PageQuery): Promise<Page<ActivityItem>>;
+  adoptionGaps(page: PageQuery): Promise<Page<AdoptionGap>>;
+  exportEntries(deviceId: string, page: { after?: number; limit?: number }): Promise<EntryLines>;
+
+  policies(): Promise<PolicySummary[]>;
+  policy(id: string): Promise<PolicyDetail>;
+  validatePolicy(source: string): Promise<PolicyValidation>;
+  createPolicy(name: string, source: string): Promise<{ id: string; version: number }>;
+  addPolicyVersion(id: string, source: string): Promise<{ version: number }>;
+  publishPolicy(id: string, version: number): Promise<Published>;
+
+  managedMcp(): Promise<ManagedMcp[]>;
+  createManagedMcp(input: ManagedMcpInput): Promise<ManagedMcp>;
+  updateManagedMcp(id: string, input: ManagedMcpInput): Promise<ManagedMcp>;
+  deleteManagedMcp(id: string): Promise<void>;
+}
+
+export interface ApiOptions {
+  /** Origin of the edge; '' (the default) is the page's own origin. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Called when the edge says the session is gone (expired, signed out elsewhere). */
+  onUnauthenticated?: () => void;
+}
+
+export function toQueryString(query: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+const seg = encodeURIComponent;
+
+export function createApi(options: ApiOptions = {}): Api {
+  const base = options.baseUrl ?? '';
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  let csrfToken = '';
+
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ response: Response; text: string }> => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (error) {
+      throw new ApiError('NETWORK', `Cannot reach the edge: ${(error as Error).message}`, null);
+    }
+    const text = await response.text();
+    if (response.ok) return { response, text };
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: described below from the status alone
+    }
+    const error = (parsed as { error?: Record<string, unknown> } | null)?.error;
+    const code = typeof error?.code === 'string' ? (error.code as EdgeErrorCode) : 'BAD_RESPONSE';
+    const message =
+      typeof error?.message === 'string'
+        ? error.message
+        : `The edge answered ${response.status} to ${method} ${path}`;
+    if (code === 'UNAUTHENTICATED') options.onUnauthenticated?.();
+    throw new ApiError(code, message, response.status, error ?? {});
+  };
+
+  const json = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const { text } = await send(method, path, body);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError('BAD_RESPONSE', `Cannot read the edge's answer to ${method} ${path}`, 200);
+    }
+  };
+  const get = <T>(path: string, query: Query = {}) => json<T>('GET', `${path}${toQueryString(query)}`);
+  const items = async <T>(path: string, query: Query = {}) => (await get<{ items: T[] }>(path, query)).items;
+  const remember = (session: SessionResponse) => {
+    csrfToken = session.csrfToken;
+    return session;
+  };
+
+  return {
+    session: async () => remember(await get<SessionResponse>('/v1/admin/session')),
+    loginStart: (input) => json('POST', '/v1/admin/login/start', input),
+    loginVerify: async (input) =>
+      remember(await json<SessionResponse>('POST', '/v1/admin/login/verify', input)),
+    logout: async () => {
+      await json('POST', '/v1/admin/logout');
+      csrfToken = '';
+    },
+
+    dashboard: (range) => get('/v1/admin/dashboard', range),
+    conversations: (filter) => get('/v1/admin/conversations', { ...filter }),
+    timeline: (deviceId, sessionId, page) =>
+      get(`/v1/admin/conversations/${seg(deviceId)}/${seg(sessionId)}`, { ...page }),
+    toolCalls: (filter) => get('/v1/admin/tool-calls', { ...filter }),
+    toolDefinitions: (filter) => get('/v1/admin/tool-definitions', { ...filter }),
+    toolDefinitionDevices: (hash) => items(`/v1/admin/tool-definitions/${seg(hash)}/devices`),
+    mcpServers: (page) => get('/v1/admin/mcp-servers', { ...page }),
+    mcpServerDevices: (name, identity) => items(`/v1/admin/mcp-servers/${seg(name)}/devices`, { identity }),
+    devices: (filter) => get('/v1/admin/devices', { ...filter }),
+    device: (id) => get(`/v1/admin/devices/${seg(id)}`),
+    devicePosture: (id, page) => get(`/v1/admin/devices/${seg(id)}/posture`, { ...page }),
+    approveDevice: async (id) => {
+      await json('POST', `/v1/admin/devices/${seg(id)}/approve`);
+    },
+    revokeDevice: async (id, reason) => {
+      await json('POST', `/v1/admin/devices/${seg(id)}/revoke`, reason ? { reason } : {});
+    },
+    users: (page) => get('/v1/admin/users', { ...page }),
+    activity: (page) => get('/v1/admin/activity', { ...page }),
+    adoptionGaps: (page) => get('/v1/admin/adoption-gaps', { ...page }),
+    exportEntries: async (deviceId, page) => {
+      const { response, text } = await send(
+        'GET',
+        `/v1/admin/export/entries${toQueryString({ device: deviceId, ...page })}`,
+      );
+      const next = response.headers.get('x-ceros-next-after');
+      return {
+        lines: text.split('\n').filter((line) => line !== ''),
+        nextAfter: next === null || next === '' ? null : Number(next),
+      };
+    },
+
+    policies: () => items('/v1/admin/policies'),
+    policy: (id) => get(`/v1/admin/policies/${seg(id)}`),
+    validatePolicy: (source) => json('POST', '/v1/admin/policies/validate', { source }),
+    createPolicy: (name, source) => json('POST', '/v1/admin/policies', { name, source }),
+    addPolicyVersion: (id, source) => json('POST', `/v1/admin/policies/${seg(id)}/versions`, { source }),
+    publishPolicy: (id, version) => json('POST', `/v1/admin/policies/${seg(id)}/publish`, { version }),
+
+    managedMcp: () => items('/v1/admin/managed-mcp'),
+    createManagedMcp: (input) => json('POST', '/v1/admin/managed-mcp', input),
+    updateManagedMcp: (id, input) => json('PUT', `/v1/admin/managed-mcp/${seg(id)}`, input),
+    deleteManagedMcp: async (id) => {
+      await json('DELETE', `/v1/admin/managed-mcp/${seg(id)}`);
+    },
+  };
+}

@@ -1,0 +1,643 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Api, Device } from '../api.ts';
+import { Badge, PostureBadge, type Tone } from '../components/badges.tsx';
+import { CodeBlock, Collapsible, JsonBlock } from '../components/code.tsx';
+import { AncestryChain, PostureReport } from '../components/evidence.tsx';
+import { PageHeader } from '../components/shell.tsx';
+import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { Tabs } from '../components/tabs.tsx';
+import { Time } from '../components/time.tsx';
+import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
+import { count, fromLocalInput, plural, shortId, toLocalInput } from '../format.ts';
+import { useConsole, usePaged, useTitle } from '../hooks.ts';
+import { Link, type Location, setQuery } from '../router.tsx';
+import {
+  type EntryCheck,
+  type ParsedEntry,
+  parseEntryLine,
+  sessionKeysOf,
+  verifyEntries,
+} from '../verify-entries.ts';
+import { sessionHref } from './conversations.tsx';
+
+type Tab = 'journal' | 'admin' | 'export';
+
+export function ActivityPage({ location }: { location: Location }) {
+  useTitle('Activity log');
+  const raw = location.query.get('tab');
+  const tab: Tab = raw === 'admin' || raw === 'export' ? raw : 'journal';
+  return (
+    <>
+      <PageHeader
+        title="Activity log"
+        subtitle="Every signed journal entry with its verification state, and the edge's audit trail"
+      />
+      <Tabs
+        label="Activity"
+        tabs={[
+          { key: 'journal', label: 'Signed journal' },
+          { key: 'admin', label: 'Audit trail' },
+          { key: 'export', label: 'Export' },
+        ]}
+        selected={tab}
+        onSelect={(key) => setQuery({ tab: key === 'journal' ? undefined : key })}
+      />
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} class="tabpanel">
+        {tab === 'journal' ? (
+          <Journal location={location} />
+        ) : tab === 'admin' ? (
+          <AdminActions />
+        ) : (
+          <Export />
+        )}
+      </div>
+    </>
+  );
+}
+
+const WINDOW = 200;
+/** How far back to look for the `session.key` entries of sessions that started before the window. */
+const KEY_SEARCH_PAGES = 5;
+
+interface JournalState {
+  entries: ParsedEntry[];
+  checks: Map<number, EntryCheck>;
+  /** Seq of the oldest loaded entry; 0 means the whole journal is loaded. */
+  first: number;
+  loading: boolean;
+  error: Error | null;
+}
+
+async function loadWindow(api: Api, deviceId: string, toSeq: number, keys: Map<string, string>) {
+  const from = Math.max(0, toSeq - WINDOW + 1);
+  // One extra line before the window anchors the first link of the chain.
+  const after = Math.max(-1, from - 2);
+  const page = await api.exportEntries(deviceId, { after, limit: toSeq - after });
+  const parsed = page.lines.map(parseEntryLine).filter((e): e is ParsedEntry => e !== null);
+  const anchor = from > 0 ? (parsed.find((e) => e.seq === from - 1)?.line ?? null) : null;
+  const entries = parsed.filter((e) => e.seq >= from && e.seq <= toSeq);
+  for (const [session, key] of sessionKeysOf(entries)) keys.set(session, key);
+  // Sessions that began before the window: find their key entries further back.
+  let before = from - 1;
+  for (let i = 0; i < KEY_SEARCH_PAGES && before >= 0; i++) {
+    const missing = new Set(entries.map((e) => e.session).filter((s) => !keys.has(s)));
+    if (missing.size === 0) break;
+    const start = Math.max(0, before - 999);
+    const older = await api.exportEntries(deviceId, { after: start - 1, limit: before - start + 1 });
+    const olderEntries = older.lines.map(parseEntryLine).filter((e): e is ParsedEntry => e !== null);
+    for (const [session, key] of sessionKeysOf(olderEntries)) keys.set(session, key);
+    before = start - 1;
+  }
+  const checks = await verifyEntries(entries, anchor, keys);
+  return { entries, checks, from };
+}
+
+function CheckBadge({ check }: { check: EntryCheck | undefined }) {
+  if (!check) return <Badge tone="neutral">Checking…</Badge>;
+  const tone: Tone =
+    check.chain === 'bad' || check.signature === 'bad'
+      ? 'bad'
+      : check.chain === 'ok' && check.signature === 'ok'
+        ? 'ok'
+        : 'neutral';
+  const label =
+    tone === 'bad'
+      ? check.signature === 'bad'
+        ? 'Signature invalid'
+        : 'Chain broken'
+      : tone === 'ok'
+        ? 'Verified'
+        : check.signature === 'unknown'
+          ? 'Chained · key not loaded'
+          : 'Signed · link not loaded';
+  return (
+    <Badge
+      tone={tone}
+      title={`Hash chain: ${check.chain}; session signature: ${check.signature}; accepted by the edge at ingest`}
+    >
+      {label}
+    </Badge>
+  );
+}
+
+function Journal({ location }: { location: Location }) {
+  const { api } = useConsole();
+  const devices = useDeviceDirectory(api);
+  const list = [...devices.values()].filter((d) => d.journalHead !== null);
+  const deviceId = location.query.get('device') ?? list[0]?.id ?? '';
+  const device = devices.get(deviceId);
+  const [type, setType] = useState('');
+  const [keys] = useState(() => new Map<string, string>());
+  const [state, setState] = useState<JournalState>({
+    entries: [],
+    checks: new Map(),
+    first: 0,
+    loading: true,
+    error: null,
+  });
+
+  useEffect(() => {
+    if (!device || device.journalHead === null) return;
+    let live = true;
+    setState({ entries: [], checks: new Map(), first: 0, loading: true, error: null });
+    loadWindow(api, device.id, device.journalHead, keys).then(
+      (w) =>
+        live &&
+        setState({ entries: w.entries, checks: w.checks, first: w.from, loading: false, error: null }),
+      (error: Error) => live && setState((s) => ({ ...s, loading: false, error })),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, device, keys]);
+
+  const loadOlder = () => {
+    if (!device || state.first === 0) return;
+    setState((s) => ({ ...s, loading: true }));
+    loadWindow(api, device.id, state.first - 1, keys).then(
+      (w) =>
+        setState((s) => ({
+          entries: [...w.entries, ...s.entries],
+          checks: new Map([...s.checks, ...w.checks]),
+          first: w.from,
+          loading: false,
+          error: null,
+        })),
+      (error: Error) => setState((s) => ({ ...s, loading: false, error })),
+    );
+  };
+
+  // Posture and ancestry come from each session's `session.start` entry, where it is loaded.
+  const starts = useMemo(() => {
+    const map = new Map<string, Record<string, unknown>>();
+    for (const e of state.entries)
+      if (e.type === 'session.start' && typeof e.payload === 'object' && e.payload !== null)
+        map.set(e.session, e.payload as Record<string, unknown>);
+    return map;
+  }, [state.entries]);
+  const types = useMemo(() => [...new Set(state.entries.map((e) => e.type))].sort(), [state.entries]);
+  const shown = useMemo(
+    () => [...state.entries].reverse().filter((e) => type === '' || e.type === type),
+    [state.entries, type],
+  );
+  const bad = [...state.checks.values()].filter((c) => c.chain === 'bad' || c.signature === 'bad').length;
+
+  if (devices.size === 0) return <Loading label="Loading devices…" />;
+  if (list.length === 0)
+    return (
+      <Empty title="No journal entries yet">
+        Entries appear once an enrolled device uploads its journal.
+      </Empty>
+    );
+  return (
+    <>
+      <div class="filters">
+        <div class="field">
+          <label for="j-device">Device</label>
+          <select
+            id="j-device"
+            value={deviceId}
+            onChange={(e) => setQuery({ device: e.currentTarget.value })}
+          >
+            {list.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.hostname ?? d.id} · {d.user}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="j-type">Entry type</label>
+          <select id="j-type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
+            <option value="">All types</option>
+            {types.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field field-note">
+          {state.loading ? (
+            <span class="muted small">Loading and verifying…</span>
+          ) : bad > 0 ? (
+            <Badge tone="bad">{plural(bad, 'entry', 'entries')} failed verification</Badge>
+          ) : state.entries.length > 0 ? (
+            <Badge tone="ok">{`${count(state.entries.length)} entries verified in this browser`}</Badge>
+          ) : null}
+        </div>
+      </div>
+      {device ? <JournalIdentity device={device} /> : null}
+      {state.error ? <ErrorState error={state.error} retry={loadOlder} /> : null}
+      {state.loading && state.entries.length === 0 ? (
+        <Loading label="Loading the journal…" />
+      ) : (
+        <div class="card card-flush">
+          <table class="table table-compact" data-ready="journal">
+            <thead>
+              <tr>
+                <th scope="col" class="num">
+                  Seq
+                </th>
+                <th scope="col">Time</th>
+                <th scope="col">Type</th>
+                <th scope="col">Session</th>
+                <th scope="col">Verification</th>
+                <th scope="col" class="col-wide">
+                  Detail
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((e) => (
+                <tr key={e.seq} data-seq={e.seq}>
+                  <td class="num mono">{e.seq}</td>
+                  <td class="nowrap">
+                    <Time iso={e.time} />
+                  </td>
+                  <td>
+                    <code>{e.type}</code>
+                  </td>
+                  <td>
+                    <Link
+                      href={sessionHref({ deviceId: e.device, sessionId: e.session })}
+                      class="mono small"
+                      title={e.session}
+                    >
+                      {shortId(e.session, 8)}
+                    </Link>
+                  </td>
+                  <td>
+                    <CheckBadge check={state.checks.get(e.seq)} />
+                  </td>
+                  <td class="col-wide">
+                    <Collapsible summary={<span class="small">{entrySummary(e)}</span>}>
+                      <EntryDetail entry={e} start={starts.get(e.session)} />
+                    </Collapsible>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <LoadMore
+        hasMore={state.first > 0}
+        loading={state.loading}
+        onMore={loadOlder}
+        shown={state.entries.length}
+      />
+    </>
+  );
+}
+
+function JournalIdentity({ device }: { device: Device }) {
+  return (
+    <p class="identity small">
+      <strong>{device.user}</strong> on <strong>{device.hostname ?? device.id}</strong> · key{' '}
+      {device.keyProtection} · <PostureBadge ok={device.posture?.ok} /> · journal head seq{' '}
+      {device.journalHead}
+    </p>
+  );
+}
+
+function entrySummary(e: ParsedEntry): string {
+  const p = (typeof e.payload === 'object' && e.payload !== null ? e.payload : {}) as Record<string, unknown>;
+  switch (e.type) {
+    case 'prompt':
+      return String(p.text ?? '').slice(0, 120);
+    case 'tool.decision': {
+      const d = (p.decision ?? {}) as Record<string, unknown>;
+      return `${String(p.toolName ?? '')} → ${String(d.effect ?? '?')}${d.rule ? ` (${String(d.rule)})` : ''}`;
+    }
+    case 'tool.result':
+      return String(p.toolName ?? '');
+    case 'tool.definition': {
+      const d = (typeof p.definition === 'object' && p.definition !== null ? p.definition : p) as Record<
+        string,
+        unknown
+      >;
+      return String(d.name ?? '');
+    }
+    case 'session.end':
+      return `exit ${String(p.exitCode ?? '?')}`;
+    case 'session.start':
+      return String(p.cwd ?? '');
+    case 'mcp.server':
+      return `${String(p.name ?? '')} (${String(p.status ?? '')})`;
+    case 'api.request':
+      return typeof p.model === 'string' ? `model ${p.model}` : 'API request';
+    case 'api.response':
+      return typeof p.stopReason === 'string' ? `stop: ${p.stopReason}` : 'API response';
+    case 'posture.change':
+      return 'posture report';
+    case 'alert':
+      return String(p.message ?? 'alert');
+    default:
+      return e.type.startsWith('hook.') ? `hook ${e.type.slice(5)}` : 'Show entry';
+  }
+}
+
+function EntryDetail({ entry, start }: { entry: ParsedEntry; start: Record<string, unknown> | undefined }) {
+  return (
+    <div class="entry-detail">
+      <div class="grid-2">
+        <div>
+          <h4>Session posture</h4>
+          {start?.posture !== undefined ? (
+            <PostureReport report={start.posture} compact />
+          ) : (
+            <p class="muted small">Not recorded in the loaded entries.</p>
+          )}
+        </div>
+        <div>
+          <h4>Process ancestry</h4>
+          {start?.ancestry !== undefined ? (
+            <AncestryChain ancestry={start.ancestry} />
+          ) : (
+            <p class="muted small">Not recorded in the loaded entries.</p>
+          )}
+        </div>
+      </div>
+      <h4>Payload</h4>
+      <JsonBlock value={entry.payload} label="Payload" />
+      <h4>Signed entry, as stored</h4>
+      <CodeBlock text={entry.line} label="Signed entry" />
+    </div>
+  );
+}
+
+/** `admin:x`, `device:id`, `user:x`: who did it, in words. */
+function Actor({ actor, devices }: { actor: string; devices: Map<string, Device> }) {
+  const at = actor.indexOf(':');
+  const kind = at === -1 ? '' : actor.slice(0, at);
+  const who = at === -1 ? actor : actor.slice(at + 1);
+  if (kind === 'device')
+    return (
+      <>
+        <Link href={`/devices/${encodeURIComponent(who)}`}>{deviceLabel(devices, who)}</Link>{' '}
+        <span class="muted small">device</span>
+      </>
+    );
+  return (
+    <>
+      {who} {kind ? <span class="muted small">{kind}</span> : null}
+    </>
+  );
+}
+
+function Details({ value }: { value: unknown }) {
+  if (value === null || value === undefined) return <span class="muted">—</span>;
+  if (typeof value !== 'object' || Array.isArray(value))
+    return <span class="wrap">{typeof value === 'string' ? value : JSON.stringify(value)}</span>;
+  return (
+    <span class="kv">
+      {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
+        <span key={k}>
+          <span class="muted">{k}</span> {typeof v === 'string' ? v : JSON.stringify(v)}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function AdminActions() {
+  const { api } = useConsole();
+  const devices = useDeviceDirectory(api);
+  const list = usePaged((cursor) => api.activity({ cursor, limit: 100 }), []);
+  if (list.error && list.items.length === 0) return <ErrorState error={list.error} retry={list.reload} />;
+  if (list.initial) return <Loading label="Loading console actions…" />;
+  if (list.items.length === 0) return <Empty title="Nothing in the audit trail yet" />;
+  return (
+    <>
+      <div class="card card-flush">
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col" class="col-wide">
+                Details
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((a) => (
+              <tr key={a.id}>
+                <td class="nowrap">
+                  <Time iso={a.time} />
+                </td>
+                <td class="truncate">
+                  <Actor actor={a.actor} devices={devices} />
+                </td>
+                <td>
+                  <code>{a.action}</code>
+                </td>
+                <td class="mono small truncate" title={a.target ?? ''}>
+                  {a.target ?? '—'}
+                </td>
+                <td class="col-wide">
+                  <Details value={a.details} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <LoadMore
+        hasMore={list.hasMore}
+        loading={list.loading}
+        onMore={list.loadMore}
+        shown={list.items.length}
+      />
+    </>
+  );
+}
+
+interface ExportResult {
+  fileName: string;
+  url: string;
+  entries: number;
+  devices: number;
+  bad: number;
+  unknown: number;
+}
+
+const DAY = 86_400_000;
+
+/** Downloads every signed entry of a period (all devices, or one) as JSON lines, verified first. */
+function Export() {
+  const { api, session } = useConsole();
+  const devices = useDeviceDirectory(api);
+  const [from, setFrom] = useState(() => toLocalInput(new Date(Date.now() - 7 * DAY).toISOString()));
+  const [to, setTo] = useState(() => toLocalInput(new Date(Date.now() + 60_000).toISOString()));
+  const [deviceId, setDeviceId] = useState('');
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<ExportResult | null>(null);
+
+  useEffect(
+    () => () => {
+      if (result) URL.revokeObjectURL(result.url);
+    },
+    [result],
+  );
+
+  const run = async (event: Event) => {
+    event.preventDefault();
+    const fromIso = fromLocalInput(from);
+    const toIso = fromLocalInput(to);
+    if (!fromIso || !toIso || fromIso >= toIso) {
+      setError('Choose a start before the end');
+      return;
+    }
+    setError(null);
+    setResult(null);
+    const targets = [...devices.values()].filter(
+      (d) => d.journalHead !== null && (deviceId === '' || d.id === deviceId),
+    );
+    const lines: string[] = [];
+    let bad = 0;
+    let unknown = 0;
+    let used = 0;
+    try {
+      for (const [index, device] of targets.entries()) {
+        setBusy(`Reading ${device.hostname ?? device.id} (${index + 1} of ${targets.length})…`);
+        const all: ParsedEntry[] = [];
+        let after = -1;
+        for (;;) {
+          const page = await api.exportEntries(device.id, { after, limit: 10_000 });
+          for (const line of page.lines) {
+            const entry = parseEntryLine(line);
+            if (entry) all.push(entry);
+          }
+          if (page.nextAfter === null) break;
+          after = page.nextAfter;
+        }
+        const inPeriod = all.filter((e) => e.time >= fromIso && e.time < toIso);
+        if (inPeriod.length === 0) continue;
+        used++;
+        const checks = await verifyEntries(all, null, sessionKeysOf(all));
+        for (const e of inPeriod) {
+          const check = checks.get(e.seq);
+          if (check?.chain === 'bad' || check?.signature === 'bad') bad++;
+          else if (check?.chain !== 'ok' || check.signature !== 'ok') unknown++;
+          lines.push(e.line);
+        }
+      }
+      const day = (iso: string) => iso.slice(0, 10).replace(/-/g, '');
+      const fileName = `ceros-${session.org.slug}-${day(fromIso)}-${day(toIso)}.jsonl`;
+      const url = URL.createObjectURL(
+        new Blob(
+          lines.map((l) => `${l}\n`),
+          { type: 'application/x-ndjson' },
+        ),
+      );
+      setResult({ fileName, url, entries: lines.length, devices: used, bad, unknown });
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = fileName;
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div class="export">
+      <form class="card form-grid" onSubmit={run} aria-label="Export a period">
+        <h2 class="card-title">Export a period</h2>
+        <p class="small muted">
+          Every signed entry recorded in the period, as the devices signed it. The console checks each hash
+          link and signature before the file is saved.
+        </p>
+        <div class="filters">
+          <div class="field">
+            <label for="x-from">From</label>
+            <input
+              id="x-from"
+              type="datetime-local"
+              required
+              value={from}
+              onInput={(e) => setFrom(e.currentTarget.value)}
+            />
+          </div>
+          <div class="field">
+            <label for="x-to">To</label>
+            <input
+              id="x-to"
+              type="datetime-local"
+              required
+              value={to}
+              onInput={(e) => setTo(e.currentTarget.value)}
+            />
+          </div>
+          <div class="field">
+            <label for="x-device">Devices</label>
+            <select id="x-device" value={deviceId} onChange={(e) => setDeviceId(e.currentTarget.value)}>
+              <option value="">All devices</option>
+              {[...devices.values()].map((d) => (
+                <option key={d.id} value={d.id}>
+                  {deviceLabel(devices, d.id)} · {d.user}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field field-actions">
+            <button type="submit" class="btn btn-primary" disabled={busy !== null}>
+              {busy ? 'Exporting…' : 'Export'}
+            </button>
+          </div>
+        </div>
+        {busy ? (
+          <p class="small muted" role="status">
+            {busy}
+          </p>
+        ) : null}
+        {error ? (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+      </form>
+      {result ? (
+        <section class="card" aria-labelledby="export-done-h">
+          <h2 id="export-done-h" class="card-title">
+            {result.fileName}
+          </h2>
+          <p>
+            {plural(result.entries, 'entry', 'entries')} from {plural(result.devices, 'device')}.{' '}
+            {result.bad > 0 ? (
+              <Badge tone="bad">{`${result.bad} failed verification`}</Badge>
+            ) : result.unknown > 0 ? (
+              <Badge tone="neutral">{`${result.unknown} not fully checked`}</Badge>
+            ) : (
+              <Badge tone="ok">Every entry verified</Badge>
+            )}{' '}
+            <a href={result.url} download={result.fileName}>
+              Download again
+            </a>
+          </p>
+          <h3>Verify it offline</h3>
+          <CodeBlock
+            text={`ceros verify ${result.fileName} --log-key "$CEROS_LOG_KEY"`}
+            label="Verify command"
+          />
+          <p class="small muted">
+            <code>--log-key</code> is the verifier key of the edge's transparency log (name+hash+key).
+            Offline, <code>ceros verify</code> also checks the entries against the log's signed checkpoints,
+            which travel in the edge's audit-export format; this edge does not serve checkpoints yet, so this
+            file holds the entries alone and the console has checked their hash chain and session signatures
+            above.
+          </p>
+        </section>
+      ) : null}
+    </div>
+  );
+}
