@@ -776,7 +776,7 @@ function checkCommand(call: Call, fact: CommandFact): void {
 function programMay(matcher: NonNullable<CompiledRule['programs']>, fact: CommandFact): boolean {
   if (matcher.names.test(fact.name)) return true;
   return (
-    fact.path?.startsWith('/') &&
+    fact.path?.startsWith('/') === true &&
     matcher.paths.some((glob) => glob.regex.test(normaliseAbsolute(fact.path as string)))
   );
 }
@@ -785,7 +785,7 @@ function programMay(matcher: NonNullable<CompiledRule['programs']>, fact: Comman
 function programMust(matcher: NonNullable<CompiledRule['programs']>, fact: CommandFact): boolean {
   if (matcher.names.test(fact.name) && fact.trusted) return true;
   return (
-    fact.path?.startsWith('/') &&
+    fact.path?.startsWith('/') === true &&
     matcher.paths.some((glob) => glob.regex.test(normaliseAbsolute(fact.path as string)))
   );
 }
