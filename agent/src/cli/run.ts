@@ -11,6 +11,7 @@ import { selectKeystore } from '../keystore/select.ts';
 import { defaultPolicyCliDeps } from '../policy-cli/deps.ts';
 import { cerosHome } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
+import { openInBrowser } from '../wrapper/launch.ts';
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from './command.ts';
 
 export const MAIN_HELP = `ceros ${VERSION}: the trust layer for AI coding agents
@@ -97,18 +98,5 @@ export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps)
       return runWitness(rest, ctx);
     default:
       return fail(`ceros: Unknown command "${command}"\n\n${MAIN_HELP}`, EXIT.USAGE);
-  }
-}
-
-/** Opens a URL with the desktop's opener; false when there is none (then the URL is printed). */
-async function openInBrowser(url: string): Promise<boolean> {
-  const opener =
-    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-  if (!Bun.which(opener)) return false;
-  try {
-    const child = Bun.spawn([opener, url], { stdout: 'ignore', stderr: 'ignore' });
-    return (await child.exited) === 0;
-  } catch {
-    return false;
   }
 }

@@ -17,6 +17,7 @@ import {
   type RequestSigner,
   type RevocationWatcher,
   readEdgeConfig,
+  readInstallHint,
   sessionRequestSigner,
   type Uploader,
   uploadCursorPath,
@@ -53,8 +54,9 @@ import { createTrustProbes, postureDigest, postureFacts } from '../session/trust
 import { cerosHome, ensurePrivateDir, writePrivateFile } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { parseWrapperArgs, refusedEnvironment } from '../wrapper/args.ts';
-import { findClaude, launchClaude } from '../wrapper/launch.ts';
+import { findClaude, launchClaude, openInBrowser } from '../wrapper/launch.ts';
 import { buildWrapperSettings, mergeSettings } from '../wrapper/settings.ts';
+import { runEnroll } from './enroll.ts';
 
 export const CLAUDE_HELP = `Usage: ceros claude [--policy FILE] [claude arguments...]
 
@@ -85,7 +87,7 @@ something this machine lacks, saying what to fix. When the device is enrolled wi
 
 const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 const DRAIN_TIMEOUT_MS = 5_000;
-const SYNC_AT_EXIT_MS = 10_000;
+const SYNC_AT_EXIT_MS = 5_000;
 
 export interface ClaudeDeps {
   /** Absolute path of the running ceros binary (hooks call it). */
@@ -120,8 +122,26 @@ export async function runClaudeCommand(
 
   const home = ensurePrivateDir(cerosHome(ctx.env));
   const projectDir = ctx.cwd;
-  const edgeConfig = readEdgeConfig(home);
+  let edgeConfig = readEdgeConfig(home);
   if (!edgeConfig.ok) return fail(`ceros: ${edgeConfig.error}`, EXIT.FAILURE);
+  const hint = readInstallHint(home);
+  if (!edgeConfig.value && ((hint.ok && hint.value) || ctx.env.CEROS_EDGE_URL)) {
+    // Installed from an organization's link (or pointed at an edge): enroll before the first session.
+    ctx.progress('ceros: This device is not enrolled yet: starting enrollment with your organization');
+    const selection = selectKeystore({
+      env: ctx.env,
+      cerosHome: home,
+      platform: process.platform,
+      nativeLibraryDir: dirname(deps.cerosBinary),
+    });
+    const result = await runEnroll([], { ...ctx, keystore: selection.keystore, openUrl: openInBrowser });
+    if (result.stdout) ctx.progress(result.stdout);
+    if (result.stderr) ctx.progress(result.stderr);
+    if (result.exitCode !== 0)
+      return fail('ceros: Enrollment did not complete, so Claude Code was not started', EXIT.REFUSED);
+    edgeConfig = readEdgeConfig(home);
+    if (!edgeConfig.ok) return fail(`ceros: ${edgeConfig.error}`, EXIT.FAILURE);
+  }
   const enrolled = edgeConfig.value;
   const trustedKeys: TrustedKey[] = enrolled
     ? [{ keyId: enrolled.orgSigningKeyId, publicKey: enrolled.orgSigningKey }]

@@ -69,3 +69,16 @@ export function findClaude(env: Readonly<Record<string, string | undefined>>, se
   }
   return found;
 }
+
+/** Opens a URL with the desktop's opener; false when there is none (then the URL is printed). */
+export async function openInBrowser(url: string): Promise<boolean> {
+  const opener =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  if (!Bun.which(opener)) return false;
+  try {
+    const child = Bun.spawn([opener, url], { stdout: 'ignore', stderr: 'ignore' });
+    return (await child.exited) === 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * The edge end to end: a running `dist/ceros-edge`, the one-line install, enrollment of a verified
+ * human on the first `ceros claude` (code through a real SMTP server), a real Claude Code session
+ * whose events arrive with user and device attribution, an outage, and a revocation.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SmtpSink, startSmtpSink } from '../../../edge/src/testing/smtp-sink.ts';
+import { runClaude, spawnRetrying } from '../harness/claude.ts';
+import { toolUseBlock, turn } from '../harness/scripted-api.ts';
+import { cerosSession, ROOT, readJournal } from './ceros.ts';
+
+const EDGE_BIN = join(ROOT, 'dist', 'ceros-edge');
+const ADMIN = 'secops@acme.test';
+const DEV = 'dev@acme.test';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Edge {
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let smtp: SmtpSink;
+let data: string;
+let edge: Edge;
+
+function edgeProcess(port: number, smtpUrl: string): Edge {
+  let child: ReturnType<typeof Bun.spawn> | undefined;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    async start() {
+      child = Bun.spawn(
+        [
+          EDGE_BIN,
+          'serve',
+          '--port',
+          String(port),
+          '--data',
+          data,
+          '--dist',
+          join(ROOT, 'dist'),
+          '--public-url',
+          url,
+          '--smtp',
+          smtpUrl,
+          '--mail-from',
+          'ceros@acme.test',
+        ],
+        { stdout: 'ignore', stderr: 'pipe' },
+      );
+      for (let i = 0; i < 100; i++) {
+        try {
+          if ((await fetch(`${url}/healthz`)).ok) return;
+        } catch {
+          // not up yet
+        }
+        await Bun.sleep(100);
+      }
+      throw new Error(
+        `ceros-edge did not start: ${await new Response(child.stderr as ReadableStream).text()}`,
+      );
+    },
+    async stop() {
+      child?.kill('SIGTERM');
+      await child?.exited;
+    },
+  };
+}
+
+async function adminSession(): Promise<{ cookie: string; csrf: string }> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${edge.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: edge.url },
+      body: JSON.stringify(body),
+    });
+  const started = await post('/v1/admin/login/start', { email: ADMIN });
+  expect(started.status).toBe(202);
+  const verified = await post('/v1/admin/login/verify', { email: ADMIN, code: await smtp.codeFor(ADMIN) });
+  expect(verified.status).toBe(200);
+  const cookie =
+    verified.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('ceros_admin='))
+      ?.split(';')[0] ?? '';
+  return { cookie, csrf: ((await verified.json()) as { csrfToken: string }).csrfToken };
+}
+
+/** Completes the browser half of enrollment (the page, the email, the mailed code) over HTTP. */
+async function enrollInBrowser(userCode: string): Promise<void> {
+  const page = await fetch(`${edge.url}/enroll?code=${encodeURIComponent(userCode)}`);
+  const csrf =
+    page.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('ceros_enroll_csrf='))
+      ?.split(';')[0]
+      ?.split('=')[1] ?? '';
+  const form = (path: string, fields: Record<string, string>) =>
+    fetch(`${edge.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `ceros_enroll_csrf=${csrf}`,
+        origin: edge.url,
+      },
+      body: new URLSearchParams({ csrf, code: userCode, ...fields }).toString(),
+    });
+  expect((await form('/enroll/email', { email: DEV })).status).toBe(200);
+  expect((await form('/enroll/verify', { otp: await smtp.codeFor(DEV) })).status).toBe(200);
+}
+
+beforeAll(async () => {
+  if (!existsSync(EDGE_BIN)) throw new Error(`${EDGE_BIN} is missing: run npm run build`);
+  smtp = await startSmtpSink();
+  data = mkdtempSync(join(tmpdir(), 'ceros-edge-e2e-'));
+  const added = Bun.spawnSync([EDGE_BIN, 'admin', 'add', ADMIN, '--org', 'acme', '--data', data], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  if (added.exitCode !== 0) throw new Error(added.stderr.toString());
+  edge = edgeProcess(await freePort(), smtp.url);
+  await edge.start();
+});
+
+afterAll(async () => {
+  await edge?.stop();
+  await smtp?.close();
+  rmSync(data, { recursive: true, force: true });
+});
+
+describe('ceros with an edge', () => {
+  test('install.sh installs ceros, the first ceros claude enrolls the verified human, and every event arrives attributed; an outage loses nothing', async () => {
+    const s = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'echo edge-e2e' }, 'toolu_edge')),
+      turn('synced'),
+    ]);
+    try {
+      const bin = join(s.sandbox.home, 'bin-installed');
+      mkdirSync(bin);
+      const install = Bun.spawnSync(['sh', '-c', `curl -fsSL '${edge.url}/install.sh?org=acme' | sh`], {
+        env: { ...s.env, CEROS_INSTALL_DIR: bin },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+      expect(install.exitCode).toBe(0);
+      const ceros = join(bin, 'ceros');
+      expect(readFileSync(ceros).equals(readFileSync(join(ROOT, 'dist', 'ceros')))).toBe(true);
+      expect(existsSync(join(s.home, 'install.json'))).toBe(true);
+
+      // First launch: enrollment starts by itself; the test plays the human in the browser.
+      const child = await spawnRetrying(() =>
+        Bun.spawn([ceros, 'claude', '-p', 'sync me', '--output-format', 'json', '--allowedTools', 'Bash'], {
+          env: s.env,
+          cwd: s.sandbox.project,
+          stdout: 'pipe',
+          stderr: 'pipe',
+        }),
+      );
+      const stderr = (child.stderr as ReadableStream<Uint8Array>).getReader();
+      let said = '';
+      while (!/enter the code (\S+)/.test(said)) {
+        const { value, done } = await stderr.read();
+        if (done) throw new Error(`ceros exited before asking for enrollment: ${said}`);
+        said += new TextDecoder().decode(value);
+      }
+      await enrollInBrowser(/enter the code (\S+)/.exec(said)?.[1] as string);
+      expect(await child.exited).toBe(0);
+      const config = JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')) as {
+        deviceId: string;
+        userEmail: string;
+      };
+      expect(config.userEmail).toBe(DEV);
+
+      const admin = await adminSession();
+      const get = async (path: string) => {
+        const response = await fetch(`${edge.url}${path}`, { headers: { cookie: admin.cookie } });
+        expect(response.status).toBe(200);
+        return response.json() as Promise<Record<string, unknown>>;
+      };
+      const local = readJournal(s.home);
+      const head = async () => {
+        const exported = await fetch(`${edge.url}/v1/admin/export/entries?device=${config.deviceId}`, {
+          headers: { cookie: admin.cookie },
+        });
+        return (await exported.text()).split('\n').filter((l) => l.trim() !== '').length;
+      };
+      expect(await head()).toBe(local.length);
+      const calls = JSON.stringify(await get('/v1/admin/tool-calls'));
+      expect(calls).toContain('echo edge-e2e');
+      expect(calls).toContain(DEV);
+      expect(calls).toContain(config.deviceId);
+
+      // The edge goes away; a session runs offline; the edge comes back; the next session syncs
+      // everything exactly once.
+      await edge.stop();
+      const offline = await cerosSession([
+        turn(toolUseBlock('Bash', { command: 'echo offline' }, 'toolu_off')),
+        turn('ok'),
+      ]);
+      try {
+        const run = await runClaude({
+          cmd: [ceros, 'claude'],
+          args: ['-p', 'offline', '--output-format', 'json', '--allowedTools', 'Bash'],
+          env: { ...s.env, ANTHROPIC_BASE_URL: offline.api.url },
+          cwd: s.sandbox.project,
+        });
+        expect(run.exitCode).toBe(0);
+        await edge.start();
+        const again = await runClaude({
+          cmd: [ceros, 'claude'],
+          args: ['-p', 'back online', '--output-format', 'json'],
+          env: { ...s.env, ANTHROPIC_BASE_URL: offline.api.url },
+          cwd: s.sandbox.project,
+        });
+        expect(again.exitCode).toBe(0);
+        const all = readJournal(s.home);
+        expect(await head()).toBe(all.length);
+        expect(JSON.stringify(await get('/v1/admin/tool-calls'))).toContain('echo offline');
+      } finally {
+        await offline.close();
+      }
+    } finally {
+      await s.close();
+    }
+  }, 180_000);
+
+  test('revoking a device ends its running session within 10 s and journals why', async () => {
+    const s = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'sleep 30' }, 'toolu_long')),
+      turn('ok'),
+    ]);
+    try {
+      const enroll = await spawnRetrying(() =>
+        Bun.spawn([join(ROOT, 'dist', 'ceros'), 'enroll', edge.url, '--org', 'acme', '--no-browser'], {
+          env: s.env,
+          stdout: 'pipe',
+          stderr: 'pipe',
+        }),
+      );
+      const reader = (enroll.stderr as ReadableStream<Uint8Array>).getReader();
+      let said = '';
+      while (!/enter the code (\S+)/.test(said)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`ceros enroll ended early: ${said}`);
+        said += new TextDecoder().decode(value);
+      }
+      await enrollInBrowser(/enter the code (\S+)/.exec(said)?.[1] as string);
+      expect(await enroll.exited).toBe(0);
+      const deviceId = (JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')) as { deviceId: string })
+        .deviceId;
+
+      const child = await spawnRetrying(() =>
+        Bun.spawn(
+          [
+            join(ROOT, 'dist', 'ceros'),
+            'claude',
+            '-p',
+            'wait',
+            '--output-format',
+            'json',
+            '--allowedTools',
+            'Bash',
+          ],
+          {
+            env: s.env,
+            cwd: s.sandbox.project,
+            stdout: 'pipe',
+            stderr: 'pipe',
+          },
+        ),
+      );
+      const until = Date.now() + 30_000;
+      while (
+        !readJournal(s.home).some((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_long')
+      ) {
+        if (Date.now() > until) throw new Error('the long tool call never started');
+        await Bun.sleep(100);
+      }
+      const admin = await adminSession();
+      const revokedAt = Date.now();
+      const revoke = await fetch(`${edge.url}/v1/admin/devices/${deviceId}/revoke`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          cookie: admin.cookie,
+          'x-csrf-token': admin.csrf,
+          origin: edge.url,
+        },
+        body: JSON.stringify({ reason: 'laptop reported stolen' }),
+      });
+      expect(revoke.status).toBe(200);
+      await child.exited;
+      expect(Date.now() - revokedAt).toBeLessThan(10_000);
+      const alert = readJournal(s.home).find((e) => e.type === 'alert');
+      expect(alert?.payload).toMatchObject({ kind: 'revoked' });
+      expect(JSON.stringify(alert?.payload)).toContain('laptop reported stolen');
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+});
