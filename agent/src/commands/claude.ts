@@ -295,7 +295,8 @@ export async function runClaudeCommand(
     beforeDecision: async () => {
       await monitor?.refreshIfStale(intervalMs);
     },
-    hookAncestry: async (pid) => (await trust.ancestry(pid)).ancestry,
+    // hook -> sh -> claude: the chain above Claude Code is in session.start, captured once.
+    hookAncestry: async (pid) => (await trust.ancestry(pid, 3)).ancestry,
   });
   let server: HookSocketServer | undefined;
   let proxy: ProxyServer | undefined;

@@ -24,7 +24,8 @@ export function postureFacts(snapshot: PostureSnapshot): Record<string, PostureV
 export interface TrustProbes {
   hashCache: HashCache;
   capture(): Promise<PostureSnapshot>;
-  ancestry(pid: number): Promise<{ ancestry: Ancestry | null; digest: string | null; error?: string }>;
+  /** `maxDepth` stops early: a hook's chain above Claude Code is the session's, captured at start. */
+  ancestry(pid: number, maxDepth?: number): Promise<{ ancestry: Ancestry | null; digest: string | null; error?: string }>;
   close(): void;
 }
 
@@ -58,9 +59,9 @@ export function createTrustProbes(options: {
         claudeBinary: options.claudeBinary,
         cerosBinary: options.cerosBinary,
       }),
-    ancestry: async (pid) => {
+    ancestry: async (pid, maxDepth) => {
       try {
-        const ancestry = await captureAncestry(pid, { hashCache });
+        const ancestry = await captureAncestry(pid, { hashCache, ...(maxDepth ? { maxDepth } : {}) });
         return { ancestry, digest: ancestryDigest(ancestry) };
       } catch (error) {
         return { ancestry: null, digest: null, error: (error as Error).message };
