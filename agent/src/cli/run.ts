@@ -1,9 +1,11 @@
 import { dirname } from 'node:path';
 import { CLAUDE_HELP, runClaudeCommand } from '../commands/claude.ts';
 import { ENROLL_HELP, runEnroll } from '../commands/enroll.ts';
+import { INSTALL_HELP, runInstall } from '../commands/install.ts';
 import { LOG_HELP, runLog } from '../commands/log.ts';
 import { POLICY_HELP, runPolicyCommand } from '../commands/policy.ts';
 import { POSTURE_HELP, runPosture } from '../commands/posture.ts';
+import { runUnwrapped } from '../commands/unwrapped.ts';
 import { runVerify, VERIFY_HELP } from '../commands/verify.ts';
 import { runWitness, WITNESS_HELP } from '../commands/witness.ts';
 import { embeddedWasm } from '../decide/assets.ts';
@@ -24,6 +26,7 @@ Commands:
   policy             Check, test, explain and print policies (\`ceros policy --help\`)
   posture            Show this device's posture and how long each probe took
   enroll [URL]       Enroll this device with your organization's edge
+  install --system   Managed fleets: report (or deny) Claude Code sessions not run through ceros
   verify FILE        Verify an audit export offline
   witness            Run a witness that cosigns a log's checkpoints
   hook <event>       Internal: the hook client Claude Code runs
@@ -49,6 +52,7 @@ const HELPS: Readonly<Record<string, string>> = {
   policy: POLICY_HELP,
   posture: POSTURE_HELP,
   enroll: ENROLL_HELP,
+  install: INSTALL_HELP,
   verify: VERIFY_HELP,
   witness: WITNESS_HELP,
 };
@@ -92,6 +96,10 @@ export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps)
       ctx.progress(`ceros: ${selection.reason}`);
       return runEnroll(rest, { ...ctx, keystore: selection.keystore, openUrl: openInBrowser });
     }
+    case 'install':
+      return runInstall(rest, ctx, deps);
+    case 'unwrapped':
+      return runUnwrapped(rest, ctx, deps);
     case 'verify':
       return runVerify(rest, ctx);
     case 'witness':

@@ -25,7 +25,10 @@ export interface TrustProbes {
   hashCache: HashCache;
   capture(): Promise<PostureSnapshot>;
   /** `maxDepth` stops early: a hook's chain above Claude Code is the session's, captured at start. */
-  ancestry(pid: number, maxDepth?: number): Promise<{ ancestry: Ancestry | null; digest: string | null; error?: string }>;
+  ancestry(
+    pid: number,
+    maxDepth?: number,
+  ): Promise<{ ancestry: Ancestry | null; digest: string | null; error?: string }>;
   close(): void;
 }
 

@@ -312,4 +312,78 @@ describe('ceros with an edge', () => {
       await s.close();
     }
   }, 120_000);
+
+  test('ceros install --system reports sessions launched without ceros as adoption gaps, and can deny their tools', async () => {
+    const managed = '/etc/claude-code/managed-settings.d';
+    const dropIn = join(managed, '50-ceros.json');
+    if (existsSync(dropIn)) throw new Error(`${dropIn} exists already; refusing to overwrite it`);
+    const s = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'touch unwrapped-marker' }, 'toolu_unwrapped')),
+      turn('ok'),
+    ]);
+    try {
+      await enrollDevice(s.env);
+      const install = Bun.spawnSync(
+        [join(ROOT, 'dist', 'ceros'), 'install', '--system', '--deny-unwrapped'],
+        { env: s.env, stdout: 'pipe', stderr: 'pipe' },
+      );
+      expect(install.exitCode).toBe(0);
+      // Claude Code run directly, not through ceros.
+      const direct = await runClaude({
+        args: ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'],
+        env: s.env,
+        cwd: s.sandbox.project,
+      });
+      expect(direct.exitCode).toBe(0);
+      expect(existsSync(join(s.sandbox.project, 'unwrapped-marker'))).toBe(false);
+      expect(s.api.toolResultFor('toolu_unwrapped')?.content).toContain('not launched through ceros');
+      const admin = await adminSession();
+      const gaps = await fetch(`${edge.url}/v1/admin/adoption-gaps`, { headers: { cookie: admin.cookie } });
+      expect(gaps.status).toBe(200);
+      expect(JSON.stringify(await gaps.json())).toContain(direct.json?.session_id as string);
+      // The same machine, launched through ceros: the managed hook stands aside.
+      const wrapped = await cerosSession([
+        turn(toolUseBlock('Bash', { command: 'touch wrapped-marker' }, 'toolu_wrapped')),
+        turn('ok'),
+      ]);
+      try {
+        const run = await runClaude({
+          cmd: [join(ROOT, 'dist', 'ceros'), 'claude'],
+          args: ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'],
+          env: { ...s.env, ANTHROPIC_BASE_URL: wrapped.api.url },
+          cwd: s.sandbox.project,
+        });
+        expect(run.exitCode).toBe(0);
+        expect(existsSync(join(s.sandbox.project, 'wrapped-marker'))).toBe(true);
+      } finally {
+        await wrapped.close();
+      }
+    } finally {
+      rmSync(dropIn, { force: true });
+      await s.close();
+    }
+  }, 120_000);
 });
+
+/** `ceros enroll URL --no-browser`, with the test playing the human in the browser. */
+async function enrollDevice(env: Record<string, string>): Promise<string> {
+  const enroll = await spawnRetrying(() =>
+    Bun.spawn([join(ROOT, 'dist', 'ceros'), 'enroll', edge.url, '--org', 'acme', '--no-browser'], {
+      env,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    }),
+  );
+  const reader = (enroll.stderr as ReadableStream<Uint8Array>).getReader();
+  let said = '';
+  while (!/enter the code (\S+)/.test(said)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`ceros enroll ended early: ${said}`);
+    said += new TextDecoder().decode(value);
+  }
+  await enrollInBrowser(/enter the code (\S+)/.exec(said)?.[1] as string);
+  expect(await enroll.exited).toBe(0);
+  return (
+    JSON.parse(readFileSync(join(env.CEROS_HOME as string, 'config.json'), 'utf8')) as { deviceId: string }
+  ).deviceId;
+}
