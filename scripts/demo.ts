@@ -1,63 +1,177 @@
 /**
- * `npm run demo`: a real Claude Code session through ceros on the embedded defaults, offline.
- * The model is our scripted Messages API (there is no network here); everything else is real:
- * the Claude Code CLI, its hooks, the recording proxy, the policy, the signed journal.
+ * `npm run demo`: the main job on the embedded defaults, offline. An edge (embedded libSQL file,
+ * development outbox for codes) serving the console; this machine enrolled as a developer's
+ * device; a real Claude Code session through ceros under the baseline policy, synced to the edge.
+ * The model is our scripted Messages API on loopback (there is no network here); everything else
+ * is the real product. It ends with the console's URL and a signed-in admin link.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addAdmin, createApp, createLibsqlStore, createOutboxMailer } from '@ceros/edge';
+import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
 import { makeSandbox, runClaude } from '../tests/src/harness/claude.ts';
 import { startScriptedApi, toolUseBlock, turn } from '../tests/src/harness/scripted-api.ts';
 
 const root = join(import.meta.dir, '..');
 const ceros = join(root, 'dist', 'ceros');
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const ADMIN = 'secops@acme.test';
+const DEV = 'dev@acme.test';
+const PORT = Number(process.env.CEROS_DEMO_PORT ?? 8787);
 
+// 1. The edge, with the console, on the embedded defaults.
+const data = mkdtempSync(join(tmpdir(), 'ceros-demo-edge-'));
+const store = createLibsqlStore({ url: `file:${join(data, 'edge.db')}` });
+await store.migrate();
+const { org } = await addAdmin(store, { email: ADMIN, orgName: 'Acme', role: 'admin' }, Date.now());
+await store.updateOrgSettings(org.id, { allowedDomains: ['acme.test'] });
+const outbox = createOutboxMailer();
+const edgeApp = createApp({ store, mailer: outbox });
+const demoLogins = new Map<string, string>();
+const app = new Hono();
+// Demo only: a one-time link that carries an admin session minted through the real sign-in.
+app.get('/demo/sign-in', (c) => {
+  const token = demoLogins.get(c.req.query('t') ?? '');
+  if (!token) return c.text('This demo sign-in link was already used or is unknown', 404);
+  demoLogins.delete(c.req.query('t') ?? '');
+  setCookie(c, 'ceros_admin', token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+  return c.redirect('/');
+});
+app.all('*', (c) => edgeApp.fetch(c.req.raw, { ip: '127.0.0.1' }));
+let server: ReturnType<typeof Bun.serve>;
+try {
+  server = Bun.serve({ hostname: '127.0.0.1', port: PORT, fetch: (request) => app.fetch(request) });
+} catch {
+  server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => app.fetch(request) });
+}
+const edgeUrl = `http://127.0.0.1:${server.port}`;
+const codeFor = (to: string) => {
+  const message = [...outbox.messages].reverse().find((m) => m.to === to);
+  const code = message?.text.match(/Your code: (\d{6})/)?.[1];
+  if (!code) throw new Error(`No code was mailed to ${to}`);
+  return code;
+};
+say(`ceros demo\n\n1. Edge and console running at ${edgeUrl} (data in ${data})`);
+
+// 2. A developer machine: sandboxed HOME, a secret Claude must not read, and the baseline policy.
 const api = startScriptedApi([
   turn(
     'Let me look around.',
     toolUseBlock('Bash', { command: 'ls -la', description: 'List files' }, 'toolu_demo_ls'),
   ),
+  turn(toolUseBlock('Read', { file_path: `${'~'}/.ssh/id_rsa` }, 'toolu_demo_read')),
   turn(
-    toolUseBlock('Bash', { command: 'cat ~/.ssh/id_rsa', description: 'Read the SSH key' }, 'toolu_demo_ssh'),
+    toolUseBlock(
+      'Bash',
+      { command: 'cat ~/.ssh/id_rsa | base64', description: 'Read the SSH key' },
+      'toolu_demo_ssh',
+    ),
   ),
-  turn('Your project has a README. I was not allowed to read your SSH key, which is as it should be.'),
+  turn('Your project has a README. I was not allowed to read your SSH key, as it should be.'),
 ]);
 const sandbox = makeSandbox({ baseUrl: api.url });
-const home = join(sandbox.home, '.ceros');
+const env = { ...sandbox.env, CEROS_HOME: join(sandbox.home, '.ceros') };
 writeFileSync(join(sandbox.project, 'README.md'), '# demo project\n');
 mkdirSync(join(sandbox.home, '.ssh'), { recursive: true, mode: 0o700 });
 writeFileSync(join(sandbox.home, '.ssh', 'id_rsa'), 'DEMO-SECRET-KEY\n', { mode: 0o600 });
-const policy = join(sandbox.home, 'policy.json');
-writeFileSync(
-  policy,
-  JSON.stringify({
-    version: 1,
-    rules: [
-      {
-        id: 'no-shell-secrets',
-        tools: ['Bash'],
-        effect: 'deny',
-        reason: 'Shell access is disabled in this demo once secrets are touched',
-      },
-    ],
-  }),
-);
+const policy = join(sandbox.home, 'baseline.yaml');
+writeFileSync(policy, Bun.spawnSync([ceros, 'policy', 'starter', 'baseline'], { env }).stdout.toString());
 
-say('ceros demo: a real Claude Code session through ceros, against a scripted model on loopback\n');
-say(`$ ceros claude -p "what files are in my directory?"    (HOME=${sandbox.home})`);
+// 3. Enrollment: the device key is bound to a verified human (the test plays the browser).
+say(`2. Enrolling this device as ${DEV} (code mailed through the development outbox)`);
+const enroll = Bun.spawn([ceros, 'enroll', edgeUrl, '--org', org.slug, '--no-browser'], {
+  env,
+  stdout: 'pipe',
+  stderr: 'pipe',
+});
+const reader = (enroll.stderr as ReadableStream<Uint8Array>).getReader();
+let said = '';
+while (!/enter the code (\S+)/.test(said)) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error(`ceros enroll ended early: ${said}`);
+  said += new TextDecoder().decode(value);
+}
+const userCode = /enter the code (\S+)/.exec(said)?.[1] as string;
+const page = await fetch(`${edgeUrl}/enroll?code=${encodeURIComponent(userCode)}`);
+const csrf =
+  page.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('ceros_enroll_csrf='))
+    ?.split(';')[0]
+    ?.split('=')[1] ?? '';
+const form = (path: string, fields: Record<string, string>) =>
+  fetch(`${edgeUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `ceros_enroll_csrf=${csrf}`,
+      origin: edgeUrl,
+    },
+    body: new URLSearchParams({ csrf, code: userCode, ...fields }).toString(),
+  });
+await form('/enroll/email', { email: DEV });
+await form('/enroll/verify', { otp: codeFor(DEV) });
+await enroll.exited;
+say(`   ${(await new Response(enroll.stdout).text()).trim()}`);
+
+// 4. A real Claude Code session through ceros.
+say('\n3. $ ceros claude --policy baseline.yaml -p "what files are in my directory?"');
 const run = await runClaude({
   cmd: [ceros, 'claude'],
-  args: ['-p', 'what files are in my directory?', '--output-format', 'json', '--allowedTools', 'Bash'],
-  env: { ...sandbox.env, CEROS_HOME: home },
+  args: [
+    '--policy',
+    policy,
+    '--allow-unsigned-policy',
+    '-p',
+    'what files are in my directory?',
+    '--output-format',
+    'json',
+    '--allowedTools',
+    'Bash,Read',
+  ],
+  env,
   cwd: sandbox.project,
 });
-say(`Claude Code exited with ${run.exitCode}: ${run.json?.result ?? run.stderr}`);
-say(`Permission denials reported by Claude Code: ${JSON.stringify(run.json?.permission_denials ?? [])}\n`);
-for (const args of [['log'], ['log', 'verify']]) {
-  say(`$ ceros ${args.join(' ')}`);
-  const out = Bun.spawnSync([ceros, ...args], { env: { ...sandbox.env, CEROS_HOME: home } });
+say(`   Claude Code exited with ${run.exitCode}: ${run.json?.result ?? run.stderr}`);
+say(
+  `   Denied by policy: ${(run.json?.permission_denials ?? []).map((d) => `${d.tool_name} ${JSON.stringify(d.tool_input)}`).join('; ') || 'none'}`,
+);
+
+for (const args of [
+  ['log', '--type', 'tool.decision'],
+  ['log', 'verify'],
+]) {
+  say(`\n$ ceros ${args.join(' ')}`);
+  const out = Bun.spawnSync([ceros, ...args], { env });
   process.stdout.write(out.stdout.toString() + out.stderr.toString());
-  say('');
 }
-say(`The journal is ${join(home, 'journal', 'journal.jsonl')} (kept; remove ${sandbox.home} when done).`);
-await api.close();
+
+// 5. The console, signed in.
+const post = (path: string, body: unknown) =>
+  fetch(`${edgeUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: edgeUrl },
+    body: JSON.stringify(body),
+  });
+await post('/v1/admin/login/start', { email: ADMIN });
+const verified = await post('/v1/admin/login/verify', { email: ADMIN, code: codeFor(ADMIN) });
+const session =
+  verified.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('ceros_admin='))
+    ?.split(';')[0]
+    ?.split('=')[1] ?? '';
+const linkId = crypto.randomUUID();
+demoLogins.set(linkId, session);
+say(`\n4. The console: ${edgeUrl}/`);
+say(`   Signed-in admin link (one use): ${edgeUrl}/demo/sign-in?t=${linkId}`);
+say(`   Or sign in as ${ADMIN}; codes appear at ${edgeUrl}/dev/outbox`);
+if (process.env.CEROS_DEMO_EXIT === '1' || !process.stdout.isTTY) {
+  say('\n(not a terminal: stopping the edge; run `npm run demo` in a terminal to keep it up)');
+  await api.close();
+  server.stop(true);
+  process.exit(run.exitCode === 0 ? 0 : 1);
+}
+say('\nPress Ctrl-C to stop the edge.');
