@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { addAdmin, createApp, createLibsqlStore, createOutboxMailer } from '@ceros/edge';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
+import { enrollInBrowser, enrollmentCodeFrom } from '../tests/src/e2e/enroll-in-browser.ts';
 import { makeSandbox, runClaude } from '../tests/src/harness/claude.ts';
 import { startScriptedApi, toolUseBlock, turn } from '../tests/src/harness/scripted-api.ts';
 
@@ -86,33 +87,12 @@ const enroll = Bun.spawn([ceros, 'enroll', edgeUrl, '--org', org.slug, '--no-bro
   stdout: 'pipe',
   stderr: 'pipe',
 });
-const reader = (enroll.stderr as ReadableStream<Uint8Array>).getReader();
-let said = '';
-while (!/enter the code (\S+)/.test(said)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`ceros enroll ended early: ${said}`);
-  said += new TextDecoder().decode(value);
-}
-const userCode = /enter the code (\S+)/.exec(said)?.[1] as string;
-const page = await fetch(`${edgeUrl}/enroll?code=${encodeURIComponent(userCode)}`);
-const csrf =
-  page.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('ceros_enroll_csrf='))
-    ?.split(';')[0]
-    ?.split('=')[1] ?? '';
-const form = (path: string, fields: Record<string, string>) =>
-  fetch(`${edgeUrl}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: `ceros_enroll_csrf=${csrf}`,
-      origin: edgeUrl,
-    },
-    body: new URLSearchParams({ csrf, code: userCode, ...fields }).toString(),
-  });
-await form('/enroll/email', { email: DEV });
-await form('/enroll/verify', { otp: codeFor(DEV) });
+await enrollInBrowser(
+  edgeUrl,
+  await enrollmentCodeFrom(enroll.stderr as ReadableStream<Uint8Array>),
+  DEV,
+  codeFor,
+);
 await enroll.exited;
 say(`   ${(await new Response(enroll.stdout).text()).trim()}`);
 

@@ -12,6 +12,7 @@ import { type SmtpSink, startSmtpSink } from '../../../edge/src/testing/smtp-sin
 import { runClaude, spawnRetrying } from '../harness/claude.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
 import { cerosSession, ROOT, readJournal } from './ceros.ts';
+import { enrollInBrowser, enrollmentCodeFrom } from './enroll-in-browser.ts';
 
 const EDGE_BIN = join(ROOT, 'dist', 'ceros-edge');
 const ADMIN = 'secops@acme.test';
@@ -100,29 +101,6 @@ async function adminSession(): Promise<{ cookie: string; csrf: string }> {
   return { cookie, csrf: ((await verified.json()) as { csrfToken: string }).csrfToken };
 }
 
-/** Completes the browser half of enrollment (the page, the email, the mailed code) over HTTP. */
-async function enrollInBrowser(userCode: string): Promise<void> {
-  const page = await fetch(`${edge.url}/enroll?code=${encodeURIComponent(userCode)}`);
-  const csrf =
-    page.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('ceros_enroll_csrf='))
-      ?.split(';')[0]
-      ?.split('=')[1] ?? '';
-  const form = (path: string, fields: Record<string, string>) =>
-    fetch(`${edge.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        cookie: `ceros_enroll_csrf=${csrf}`,
-        origin: edge.url,
-      },
-      body: new URLSearchParams({ csrf, code: userCode, ...fields }).toString(),
-    });
-  expect((await form('/enroll/email', { email: DEV })).status).toBe(200);
-  expect((await form('/enroll/verify', { otp: await smtp.codeFor(DEV) })).status).toBe(200);
-}
-
 beforeAll(async () => {
   if (!existsSync(EDGE_BIN)) throw new Error(`${EDGE_BIN} is missing: run npm run build`);
   smtp = await startSmtpSink();
@@ -170,14 +148,12 @@ describe('ceros with an edge', () => {
           stderr: 'pipe',
         }),
       );
-      const stderr = (child.stderr as ReadableStream<Uint8Array>).getReader();
-      let said = '';
-      while (!/enter the code (\S+)/.test(said)) {
-        const { value, done } = await stderr.read();
-        if (done) throw new Error(`ceros exited before asking for enrollment: ${said}`);
-        said += new TextDecoder().decode(value);
-      }
-      await enrollInBrowser(/enter the code (\S+)/.exec(said)?.[1] as string);
+      await enrollInBrowser(
+        edge.url,
+        await enrollmentCodeFrom(child.stderr as ReadableStream<Uint8Array>),
+        DEV,
+        (to: string) => smtp.codeFor(to),
+      );
       expect(await child.exited).toBe(0);
       const config = JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')) as {
         deviceId: string;
@@ -244,24 +220,7 @@ describe('ceros with an edge', () => {
       turn('ok'),
     ]);
     try {
-      const enroll = await spawnRetrying(() =>
-        Bun.spawn([join(ROOT, 'dist', 'ceros'), 'enroll', edge.url, '--org', 'acme', '--no-browser'], {
-          env: s.env,
-          stdout: 'pipe',
-          stderr: 'pipe',
-        }),
-      );
-      const reader = (enroll.stderr as ReadableStream<Uint8Array>).getReader();
-      let said = '';
-      while (!/enter the code (\S+)/.test(said)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`ceros enroll ended early: ${said}`);
-        said += new TextDecoder().decode(value);
-      }
-      await enrollInBrowser(/enter the code (\S+)/.exec(said)?.[1] as string);
-      expect(await enroll.exited).toBe(0);
-      const deviceId = (JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')) as { deviceId: string })
-        .deviceId;
+      const deviceId = await enrollDevice(s.env);
 
       const child = await spawnRetrying(() =>
         Bun.spawn(
@@ -374,14 +333,12 @@ async function enrollDevice(env: Record<string, string>): Promise<string> {
       stderr: 'pipe',
     }),
   );
-  const reader = (enroll.stderr as ReadableStream<Uint8Array>).getReader();
-  let said = '';
-  while (!/enter the code (\S+)/.test(said)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`ceros enroll ended early: ${said}`);
-    said += new TextDecoder().decode(value);
-  }
-  await enrollInBrowser(/enter the code (\S+)/.exec(said)?.[1] as string);
+  await enrollInBrowser(
+    edge.url,
+    await enrollmentCodeFrom(enroll.stderr as ReadableStream<Uint8Array>),
+    DEV,
+    (to: string) => smtp.codeFor(to),
+  );
   expect(await enroll.exited).toBe(0);
   return (
     JSON.parse(readFileSync(join(env.CEROS_HOME as string, 'config.json'), 'utf8')) as { deviceId: string }
