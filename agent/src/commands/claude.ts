@@ -2,7 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 import { dirname, join, resolve } from 'node:path';
-import { checkSessionPosture, createShellParser, type PostureValue, type TrustedKey } from '@ceros/policy';
+import {
+  checkSessionPosture,
+  createShellParser,
+  evaluate,
+  type McpServerIdentity,
+  type PostureValue,
+  type TrustedKey,
+} from '@ceros/policy';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
 import { embeddedWasm } from '../decide/assets.ts';
@@ -39,6 +46,7 @@ import { createApiRecorder } from '../proxy/recorder.ts';
 import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import { createHookHttpHandler } from '../session/hook-http.ts';
 import { createSessionKeys, type DeviceIdentity, loadOrCreateDevice } from '../session/identity.ts';
+import { discoverMcpServers } from '../session/mcp-servers.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
 import { createSessionCore, type Lockdown, type Recorder } from '../session/session-core.ts';
 import {
@@ -222,14 +230,38 @@ export async function runClaudeCommand(
   let decide: Decide = ALLOW_ALL;
   let permissionsDeny: string[] = [];
   let mcpLists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] } = {};
+  const userHome = ctx.env.HOME ?? home;
+  const mcpServers = discoverMcpServers(args.claudeArgs, userHome, projectDir);
+  const identities: Record<string, McpServerIdentity> = {};
+  for (const server of mcpServers) if (server.identity) identities[server.name] = server.identity;
+  let mcpVerdict: (name: string) => { status: 'allowed' | 'blocked'; rule: string | null; reason: string } =
+    () => ({
+      status: 'allowed',
+      rule: null,
+      reason: 'No policy restricts MCP servers',
+    });
   if (policy) {
     const shell = await createShellParser(embeddedWasm());
-    const home0 = ctx.env.HOME ?? home;
-    decide = policyDecide(
-      policy.compiled,
-      { home: home0, cerosHome: home, cerosBinary: deps.cerosBinary, realpath: realpathDeepest, shell },
-      () => facts,
-    );
+    const home0 = userHome;
+    const policyContext = {
+      home: home0,
+      cerosHome: home,
+      cerosBinary: deps.cerosBinary,
+      realpath: realpathDeepest,
+      mcpServers: identities,
+    };
+    decide = policyDecide(policy.compiled, { ...policyContext, shell }, () => facts);
+    const compiled = policy.compiled;
+    // The verdict a call to the server's tools would get: what Claude Code's lists enforce at spawn.
+    mcpVerdict = (name) => {
+      const d = evaluate(
+        compiled,
+        { toolName: `mcp__${name}__tool`, toolInput: {}, cwd: projectDir, projectDir },
+        { ...policyContext, shell },
+      );
+      const blocked = d.effect === 'deny' && (d.rule === 'mcp-deny' || d.rule === 'mcp-allowlist');
+      return { status: blocked ? 'blocked' : 'allowed', rule: d.rule, reason: d.reason };
+    };
     const fragment = claudeSettingsFor(policy.compiled, {
       home: home0,
       projectDir,
@@ -385,6 +417,10 @@ export async function runClaudeCommand(
       ancestryDigest: claudeAncestry.digest,
       ancestryError: claudeAncestry.error ?? null,
     });
+    for (const server of mcpServers) {
+      const verdict = mcpVerdict(server.name);
+      journal.append('mcp.server', { ...server, ...verdict, claudeSessionId: null });
+    }
     if (policy?.source.kind === 'unsigned-file') {
       journal.append('policy.unsigned', {
         file: policy.source.file,

@@ -63,8 +63,12 @@ describe('policy on the real Claude Code', () => {
       expect(recorded).toContain('toolu_read');
       expect(JSON.stringify(readJournal(t.home))).not.toContain(SECRET);
       expect(JSON.stringify(t.api.requests.map((r) => r.body))).not.toContain(SECRET);
-      // strict has an empty MCP allowlist: Claude Code never spawns the server.
+      // strict has an empty MCP allowlist: Claude Code never spawns the server, and the journal
+      // says which server was blocked and why.
       expect(await readMcpLog(log)).toEqual([]);
+      const blocked = readJournal(t.home).find((e) => e.type === 'mcp.server');
+      expect(blocked?.payload).toMatchObject({ name: 'alpha', source: 'mcp-config', status: 'blocked', rule: 'mcp-allowlist' });
+      expect((blocked?.payload.identity as { command: string[] }).command).toContain('alpha');
     } finally {
       await t.close();
     }
