@@ -69,6 +69,13 @@ const groups: Group[] = [
     },
   },
   {
+    name: 'edge-ledger',
+    run: async () => {
+      const { runEdgeLedgerBench } = await import('./edge-ledger.bench.ts');
+      return runEdgeLedgerBench(quick ? { devices: 60, rounds: 1, samples: 50 } : {});
+    },
+  },
+  {
     name: 'console',
     run: async () => {
       const { runConsoleBench } = await import('./console.bench.ts');

@@ -17,6 +17,7 @@ import { agentRoutes } from './routes/agent.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { enrollRoutes } from './routes/enroll.ts';
 import { installRoutes } from './routes/install.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { queryRoutes } from './routes/query.ts';
 
 export const EDGE_VERSION = '0.1.0';
@@ -50,6 +51,7 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
     mailer: deps.mailer,
     now: clock ? () => clock.now() : () => Date.now(),
     ledger: deps.ledger,
+    tlog: deps.tlog,
     validatePolicy: deps.validatePolicy ?? parsePolicyValidator,
     binaries: deps.binaries,
     settings: { ...DEFAULT_SETTINGS, ...deps.settings },
@@ -119,6 +121,7 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
   app.route('/', agentRoutes(ctx));
   app.route('/', adminRoutes(ctx));
   app.route('/', queryRoutes(ctx));
+  app.route('/', ledgerRoutes(ctx));
   app.route('/', installRoutes(ctx));
   app.route('/', consoleRoutes(ctx));
   return app;

@@ -1,3 +1,4 @@
+import type { TransparencyLog } from './ledger/transparency-log.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { AdminSession, Device, EdgeStore } from './store/store.ts';
 
@@ -85,6 +86,8 @@ export interface EdgeDeps {
   mailer: Mailer;
   clock?: { now(): number };
   ledger?: Ledger;
+  /** Each organization's Merkle log and checkpoints (ledger/); without it the edge keeps no log. */
+  tlog?: TransparencyLog;
   validatePolicy?: PolicyValidator;
   binaries?: BinarySource;
   settings?: Partial<EdgeSettings>;
@@ -97,6 +100,7 @@ export interface AppContext {
   mailer: Mailer;
   now: () => number;
   ledger: Ledger | undefined;
+  tlog: TransparencyLog | undefined;
   validatePolicy: PolicyValidator;
   binaries: BinarySource | undefined;
   settings: EdgeSettings;

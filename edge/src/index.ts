@@ -19,6 +19,17 @@ export { type IngestResult, ingestBatch } from './ingest/ingest.ts';
 export { type Projection, projectEntry } from './ingest/project.ts';
 export { createDistFolderBinaries, hostTarget } from './install/dist-folder.ts';
 export { INSTALL_TARGETS, renderInstallScript } from './install/install-script.ts';
+export { exportPeriod, type PeriodExportInput } from './ledger/period-export.ts';
+export {
+  type ConsistencyProof,
+  createTransparencyLog,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
+  type InclusionProof,
+  type LogKeyInfo,
+  type TransparencyLog,
+  type TransparencyLogOptions,
+} from './ledger/transparency-log.ts';
+export { parseWitnessEndpoint, type WitnessEndpoint, type WitnessOutcome } from './ledger/witnesses.ts';
 export { createOutboxMailer, type Mailer, type MailMessage, type OutboxMailer } from './mail/mailer.ts';
 export { createSmtpMailer, type SmtpMailerOptions } from './mail/smtp-mailer.ts';
 export { addAdmin, createOrganization, slugify } from './orgs.ts';
@@ -27,5 +38,6 @@ export { MANAGED_MCP_PREFIX, orgKeyId } from './policy/signed-document.ts';
 export type { SessionResponse } from './routes/admin.ts';
 export type { DeviceStatusResponse } from './routes/agent.ts';
 export { ENROLL_SIGNING_PREFIX, type PollResponse } from './routes/enroll.ts';
+export type { CheckpointResponse } from './routes/ledger.ts';
 export { createLibsqlStore, type LibsqlStoreOptions, libsqlStore } from './store/libsql-store.ts';
 export type { EdgeStore } from './store/store.ts';

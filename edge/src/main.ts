@@ -32,12 +32,14 @@ const server = Bun.serve({
   maxRequestBodySize: (outcome.config.maxIngestBytes ?? 4 * 1024 * 1024) + 64 * 1024,
   fetch: (request, srv) => app.fetch(request, { ip: srv.requestIP(request)?.address }),
 });
+deps.tlog?.start();
 log(`listening on http://${server.hostname}:${server.port}`);
 process.stdout.write(`ceros-edge listening on http://${server.hostname}:${server.port}\n`);
 
 const shutdown = () => {
   log('shutting down');
-  void server.stop().then(() => {
+  void server.stop().then(async () => {
+    await deps.tlog?.stop();
     deps.store.close();
     process.exit(0);
   });

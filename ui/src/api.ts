@@ -9,10 +9,10 @@
  * which the edge hands out in the body of `login/verify` and `GET /v1/admin/session`.
  */
 import type { EdgeErrorCode, SessionResponse } from '@ceros/edge';
-import type { TimelineItem, ToolCallView } from '@ceros/edge/src/query/timeline.ts';
+import type { DecisionView, TimelineItem, ToolCallView } from '@ceros/edge/src/query/timeline.ts';
 import type { DashboardCounts, DeviceStatus, UserStatus } from '@ceros/edge/src/store/store.ts';
 
-export type { DashboardCounts, DeviceStatus, SessionResponse, TimelineItem, ToolCallView };
+export type { DashboardCounts, DecisionView, DeviceStatus, SessionResponse, TimelineItem, ToolCallView };
 
 /** `ApiError.code` is the edge's code, or one of these when the edge did not answer usefully. */
 export type ApiErrorCode = EdgeErrorCode | 'NETWORK' | 'BAD_RESPONSE';
@@ -70,6 +70,14 @@ export interface Conversation {
   prompts: number;
   toolCalls: number;
   blocks: number;
+  subagents: number;
+  claudeSessionId: string | null;
+  model: string | null;
+  /** The session's policy source: `{kind, file, hash, version, signed}`. */
+  policy: unknown;
+  postureOk: boolean | null;
+  signal: string | null;
+  durationMs: number | null;
 }
 export interface ConversationFilter extends PageQuery {
   user?: string | undefined;
@@ -84,25 +92,13 @@ export interface Timeline {
   nextAfter: number | null;
 }
 
-export interface Decision {
-  effect: string | null;
-  rule: string | null;
-  reason: string | null;
-  mode: string | null;
-  policyHash?: string | null;
-}
-export interface ToolCall {
+export type Decision = DecisionView;
+/** A row of the tool-call list: the call as a conversation shows it, and where it happened. */
+export interface ToolCall extends ToolCallView {
   deviceId: string;
   sessionId: string;
   user: string | null;
-  toolUseId: string;
-  toolName: string;
-  mcpServer: string | null;
-  agentId: string | null;
   time: string;
-  decision: Decision | null;
-  input: unknown;
-  result: { durationMs: number | null; error: string | null; response: string | null } | null;
 }
 export interface ToolCallFilter extends PageQuery {
   tool?: string | undefined;
@@ -124,8 +120,11 @@ export interface ToolDefinition {
   firstSeen: string;
   lastSeen: string;
   devices: number;
+  /** Distinct definitions (description or schema) seen under this name. */
+  versions: number;
   schemaVersions: number;
   schemaChanged: boolean;
+  definitionChanged: boolean;
 }
 export interface SeenOnDevice {
   deviceId: string;
@@ -147,6 +146,8 @@ export interface McpServer {
 export interface Posture {
   ok: boolean | null;
   at: string | null;
+  /** Probes whose status is `failed`. */
+  failures: string[];
   report: unknown;
 }
 export interface Device {
@@ -172,7 +173,12 @@ export interface PostureRecord {
   sessionId: string;
   seq: number;
   time: string;
+  /** A snapshot taken at session start, or the snapshot after a change the agent detected. */
+  kind: 'snapshot' | 'change';
   ok: boolean | null;
+  failures: string[];
+  /** For a change: `[{probe, from, to, summary}]`. */
+  changes: unknown;
   report: unknown;
 }
 export interface DeviceDetail extends Device {

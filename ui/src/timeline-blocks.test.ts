@@ -10,19 +10,34 @@ const call = (seq: number, agentId: string | null): TimelineItem => ({
   toolName: 'Read',
   mcpServer: null,
   agentId,
+  agentType: agentId ? 'Explore' : null,
   input: {},
   decision: null,
   result: null,
+  modelResult: null,
+  spawnedAgentId: null,
+});
+const assistant = (seq: number, agentId: string | null): TimelineItem => ({
+  ...at(seq),
+  kind: 'assistant',
+  text: 'ok',
+  thinking: null,
+  toolCalls: [],
+  stopReason: 'end_turn',
+  model: null,
+  agentId,
+  error: null,
+  usage: null,
 });
 
 test("toBlocks() puts a subagent's calls in its thread where it started, and the main thread around it", () => {
   const items: TimelineItem[] = [
     { ...at(1), kind: 'prompt', text: 'go' },
-    { ...at(2), kind: 'subagent.start', agentId: 'a7', agentType: 'Explore' },
+    { ...at(2), kind: 'subagent.start', agentId: 'a7', agentType: 'Explore', lastMessage: null },
     call(3, 'a7'),
     call(4, null),
-    call(5, 'a7'),
-    { ...at(6), kind: 'subagent.stop', agentId: 'a7', agentType: 'Explore' },
+    assistant(5, 'a7'),
+    { ...at(6), kind: 'subagent.stop', agentId: 'a7', agentType: 'Explore', lastMessage: 'done' },
   ];
   const blocks = toBlocks(items);
   expect(blocks.map((b) => (b.kind === 'item' ? b.item.seq : `thread ${b.agentId}`))).toEqual([

@@ -15,7 +15,9 @@ import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/comm
 import { embeddedWasm } from '../decide/assets.ts';
 import { ALLOW_ALL, type Decide, guardDecide } from '../decide/decision.ts';
 import {
+  checkLogConsistency,
   createEdgeClient,
+  createFileLogTrustStore,
   createJsonlEntryReader,
   createRevocationWatcher,
   createUploader,
@@ -465,11 +467,31 @@ export async function runClaudeCommand(
           certificate: keys.certificate,
         }),
       });
+      const logTrust = createFileLogTrustStore(home);
+      let lastLogCheck = 0;
       uploader = createUploader({
         client,
         deviceId: device.record.deviceId,
         readEntriesAfter: createJsonlEntryReader(join(home, 'journal', 'journal.jsonl')),
         cursorPath: uploadCursorPath(home),
+        // After uploads, at most once a minute: does the edge's log still extend what this device verified?
+        onEvent: (event) => {
+          if (event.kind !== 'uploaded' || Date.now() - lastLogCheck < 60_000) return;
+          lastLogCheck = Date.now();
+          void checkLogConsistency(client, logTrust).then(
+            (check) => {
+              if (check.kind !== 'alert') return;
+              ctx.progress(`ceros: ${check.message}`);
+              recorder.append('alert', {
+                kind: 'ledger',
+                code: check.code,
+                message: check.message,
+                evidence: check.evidence,
+              });
+            },
+            () => {},
+          );
+        },
       });
       uploader.start();
       revocation = createRevocationWatcher({

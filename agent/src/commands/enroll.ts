@@ -1,4 +1,5 @@
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from '../cli/command.ts';
+import { createFileLogTrustStore } from '../edge-client/checkpoints.ts';
 import { EdgeClientError, type FetchLike } from '../edge-client/client.ts';
 import { type EdgeConfig, readEdgeConfig, readInstallHint, writeEdgeConfig } from '../edge-client/config.ts';
 import { type DeviceDescription, pollEnrollment, startEnrollment } from '../edge-client/enrollment.ts';
@@ -143,6 +144,7 @@ export async function runEnroll(argv: readonly string[], ctx: EnrollContext): Pr
           enrolledAt: new Date(now()).toISOString(),
         };
         writeEdgeConfig(home, config);
+        if (poll.logKey) createFileLogTrustStore(home).pinLogKey(poll.logKey);
         return ok(
           `Enrolled device ${config.deviceId} for ${config.userEmail} in ${config.org.name} (${edgeUrl}); key: ${key.protection}\n`,
         );

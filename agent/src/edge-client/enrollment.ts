@@ -36,6 +36,8 @@ export type EnrollmentPoll =
       orgSigningKey: string;
       orgSigningKeyId: string;
       edgeUrl: string;
+      /** The organization's log verifier key, pinned for consistency checks. */
+      logKey?: string;
     };
 
 /** Asks the edge to start enrolling this device's key; proves possession by signing the request. */

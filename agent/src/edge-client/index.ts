@@ -1,4 +1,14 @@
 export {
+  checkLogConsistency,
+  createFileLogTrustStore,
+  createMemoryLogTrustStore,
+  type LogAlertCode,
+  type LogCheck,
+  type LogTrustStore,
+  logCheckpointPath,
+  logKeyPath,
+} from './checkpoints.ts';
+export {
   createEdgeClient,
   type EdgeClient,
   EdgeClientError,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLibsqlStore } from '../store/libsql-store.ts';
+import { MIGRATIONS } from '../store/migrations.ts';
 import { runEdgeCli } from './run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ceros-edge-cli-'));
@@ -135,7 +136,8 @@ describe('ceros-edge', () => {
   test('migrate brings a database up to date and says so the second time', async () => {
     const data = join(dir, 'migrate-data');
     const first = await runEdgeCli(['migrate', '--data', data], io());
-    expect(first.kind === 'done' && first.stdout).toBe('Applied migrations 1\n');
+    const versions = MIGRATIONS.map((m) => m.version).join(', ');
+    expect(first.kind === 'done' && first.stdout).toBe(`Applied migrations ${versions}\n`);
     const second = await runEdgeCli(['migrate', '--data', data], io());
     expect(second.kind === 'done' && second.stdout).toBe('Schema is up to date\n');
   });

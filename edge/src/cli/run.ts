@@ -3,12 +3,15 @@ import { z } from 'zod';
 import { EDGE_VERSION } from '../app.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { createDistFolderBinaries } from '../install/dist-folder.ts';
+import { createTransparencyLog } from '../ledger/transparency-log.ts';
 import { createOutboxMailer } from '../mail/mailer.ts';
 import { createSmtpMailer } from '../mail/smtp-mailer.ts';
 import { addAdmin } from '../orgs.ts';
 import { createLibsqlStore } from '../store/libsql-store.ts';
 import type { EdgeStore } from '../store/store.ts';
+import { runExportCommand } from './export-command.ts';
 import { parseFlags } from './flags.ts';
+import { LEDGER_HELP } from './ledger-config.ts';
 import {
   parseDatabaseConfig,
   parseServeConfig,
@@ -25,6 +28,7 @@ Commands:
   serve              run the HTTP API
   admin add EMAIL    add an admin (creating the organization on first use)
   migrate            bring the database schema up to date and exit
+  export             write the audit export of a period of an organization's log
 
 Run "ceros-edge <command> --help" for a command's options. "ceros-edge --version" prints the version.
 `;
@@ -44,7 +48,7 @@ Options (each also read from the environment variable shown; flags win):
   --mail-from ADDR      sender of code emails (CEROS_EDGE_MAIL_FROM; required with --smtp)
   --trust-proxy         take the client address from X-Forwarded-For (CEROS_EDGE_TRUST_PROXY=true)
   --max-ingest-bytes N  largest accepted journal batch (CEROS_EDGE_MAX_INGEST_BYTES, default 4194304)
-  -h, --help            show this help
+${LEDGER_HELP}  -h, --help            show this help
 `;
 
 export const ADMIN_HELP = `Usage: ceros-edge admin add EMAIL [--org NAME] [--role admin|auditor] [--data DIR | --db URL]
@@ -111,6 +115,8 @@ export async function runEdgeCli(argv: readonly string[], io: CliIo): Promise<Cl
     }
   }
 
+  if (command === 'export') return runExportCommand(rest, io, openStore);
+
   if (command === 'admin') {
     const [sub, ...args] = rest;
     if (sub === undefined || sub === '-h' || sub === '--help') return done(ADMIN_HELP);
@@ -174,9 +180,21 @@ export async function serveDeps(config: ServeConfig, log: (line: string) => void
   if (!config.smtpUrl)
     log('no --smtp: codes go to the development outbox (logged, and shown at /dev/outbox)');
   log(`database ${redact(config.dbUrl)}; agent binaries from ${config.distDir}`);
+  // Every accepted entry goes into its organization's Merkle log; main.ts starts the signing loop.
+  const tlog = createTransparencyLog({
+    store,
+    name: config.logName,
+    witnesses: config.witnesses,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    log,
+  });
+  log(
+    `transparency logs named ${config.logName}/<org>; ${config.witnesses.length} witness(es); checkpoints every ${config.checkpointIntervalMs} ms`,
+  );
   return {
     store,
     mailer,
+    tlog,
     binaries: createDistFolderBinaries(config.distDir),
     log,
     settings: {

@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ParsedFlags } from './flags.ts';
+import { LEDGER_ENV, LEDGER_FLAGS, type LedgerConfig, parseLedgerConfig } from './ledger-config.ts';
 
 /** Everything `ceros-edge serve` needs, validated at start. */
-export interface ServeConfig {
+export interface ServeConfig extends LedgerConfig {
   port: number;
   host: string;
   /** The libSQL URL: `file:<data>/edge.db` by default, or a remote libsql:// / https:// URL. */
@@ -20,7 +21,18 @@ export interface ServeConfig {
 }
 
 export const SERVE_FLAGS = {
-  values: ['port', 'host', 'data', 'db', 'public-url', 'dist', 'smtp', 'mail-from', 'max-ingest-bytes'],
+  values: [
+    'port',
+    'host',
+    'data',
+    'db',
+    'public-url',
+    'dist',
+    'smtp',
+    'mail-from',
+    'max-ingest-bytes',
+    ...LEDGER_FLAGS,
+  ],
   booleans: ['trust-proxy'],
 } as const;
 
@@ -36,6 +48,7 @@ export const SERVE_ENV: Record<string, string> = {
   'mail-from': 'CEROS_EDGE_MAIL_FROM',
   'max-ingest-bytes': 'CEROS_EDGE_MAX_INGEST_BYTES',
   'trust-proxy': 'CEROS_EDGE_TRUST_PROXY',
+  ...LEDGER_ENV,
 };
 
 export type ConfigResult = { ok: true; value: ServeConfig } | { ok: false; errors: string[] };
@@ -120,8 +133,11 @@ export function parseServeConfig(
   if (maxIngestBytes !== undefined && (!Number.isSafeInteger(maxIngestBytes) || maxIngestBytes < 1024))
     errors.push(`--max-ingest-bytes "${maxText}" must be a whole number of bytes, at least 1024`);
 
+  const ledger = parseLedgerConfig(flags, env, publicUrl);
+  if (!ledger.ok) errors.push(...ledger.errors);
+
   if (flags.positionals.length > 0) errors.push(`unexpected argument "${flags.positionals[0]}"`);
-  if (errors.length > 0 || !database.ok) return { ok: false, errors };
+  if (errors.length > 0 || !database.ok || !ledger.ok) return { ok: false, errors };
   return {
     ok: true,
     value: {
@@ -136,6 +152,7 @@ export function parseServeConfig(
       mailFrom,
       trustProxy,
       maxIngestBytes,
+      ...ledger.value,
     },
   };
 }

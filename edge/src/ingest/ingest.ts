@@ -20,6 +20,11 @@ export interface IngestResult {
   duplicates: number;
   /** The device's last stored entry after this request. */
   head: { seq: number; hash: string } | null;
+  /**
+   * The latest checkpoint of the organization's log this edge knows of, when it keeps one: it may
+   * not include this batch yet (checkpoints are signed every few seconds).
+   */
+  checkpoint?: string | null;
 }
 
 /**
@@ -43,7 +48,8 @@ export async function ingestBatch(
   const entries = raw.map((item, index) => peek(item, index, device.id));
   const first = entries[0];
   const last = entries.at(-1);
-  if (!first || !last) return { accepted: 0, duplicates: 0, head: headOf(device) };
+  if (!first || !last)
+    return { accepted: 0, duplicates: 0, head: headOf(device), ...checkpointOf(ctx, device) };
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1];
     const entry = entries[i];
@@ -73,7 +79,7 @@ export async function ingestBatch(
     duplicates++;
   }
   const start = entries[duplicates];
-  if (!start) return { accepted: 0, duplicates, head: state.head };
+  if (!start) return { accepted: 0, duplicates, head: state.head, ...checkpointOf(ctx, device) };
   if (start.seq !== headSeq + 1)
     throw new EdgeError(
       'CHAIN_GAP',
@@ -113,13 +119,15 @@ export async function ingestBatch(
       projection: projectEntry(entry),
     };
   });
-  await ctx.store.storeEntries({
+  const input = {
     orgId: device.orgId,
     deviceId: device.id,
     userId: device.userId,
     receivedMs: ctx.now(),
     entries: projected,
-  });
+  };
+  // With a transparency log, the entries' leaves are stored in the same transaction.
+  await (ctx.tlog ? ctx.tlog.storeEntries(input) : ctx.store.storeEntries(input));
   if (ctx.ledger)
     await ctx.ledger.append(
       device.orgId,
@@ -130,6 +138,7 @@ export async function ingestBatch(
     accepted: projected.length,
     duplicates,
     head: tail ? { seq: tail.seq, hash: tail.hash } : state.head,
+    ...checkpointOf(ctx, device),
   };
 }
 
@@ -165,6 +174,10 @@ function hashOf(item: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+function checkpointOf(ctx: AppContext, device: Device): Pick<IngestResult, 'checkpoint'> {
+  return ctx.tlog ? { checkpoint: ctx.tlog.lastKnownCheckpoint(device.orgId) } : {};
 }
 
 function headOf(device: Device): IngestResult['head'] {

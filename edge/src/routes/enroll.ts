@@ -80,6 +80,8 @@ export type PollResponse =
       /** The key id policy bundles name (@ceros/policy TrustedKey.keyId). */
       orgSigningKeyId: string;
       edgeUrl: string;
+      /** The C2SP verifier key of the org's transparency log, for the device to pin (absent without one). */
+      logKey?: string;
     };
 
 export function enrollRoutes(ctx: AppContext): Hono<EdgeEnv> {
@@ -338,6 +340,7 @@ async function pollState(ctx: AppContext, enrollment: Enrollment, edgeUrl: strin
       orgSigningKey: org.signingPublicKey,
       orgSigningKeyId: orgKeyId(org.signingPublicKey),
       edgeUrl,
+      ...(ctx.tlog ? { logKey: (await ctx.tlog.logKey(org.id)).verifierKey } : {}),
     };
   }
   if (status === 'denied') return { status: 'denied', message: 'An admin refused this device' };

@@ -90,43 +90,46 @@ describe('console queries', () => {
   test('a conversation shows messages with tool calls inline, decisions, results and subagents', async () => {
     const view = await get(`/v1/admin/conversations/${alice.id}/a-s1`);
     const kinds = view.items.map((i) => (i.kind === 'event' ? `event:${i.type}` : i.kind));
+    // Tool calls are inline in the assistant turn that asked for them, not entries of their own.
     expect(kinds).toEqual([
       'event:session.start',
       'event:mcp.server',
       'event:mcp.server',
       'prompt',
       'assistant',
-      'tool_call',
-      'tool_call',
       'subagent.start',
-      'tool_call',
+      'assistant',
       'subagent.stop',
       'event:posture.change',
       'event:alert',
       'event:session.end',
     ]);
-    const assistant = view.items.find((i) => i.kind === 'assistant');
-    expect(assistant).toMatchObject({
-      text: 'Sure, listing.',
-      toolUses: [{ id: 'tu_1', name: 'Bash' }, { id: 'tu_2' }],
-    });
-    const calls = view.items.filter((i) => i.kind === 'tool_call');
+    const [main, sub] = view.items.filter((i) => i.kind === 'assistant') as Record<string, unknown>[];
+    expect(main).toMatchObject({ text: 'Sure, listing.', agentId: null, model: 'claude-sonnet' });
+    const calls = main?.toolCalls as Record<string, unknown>[];
     expect(calls[0]).toMatchObject({
+      toolUseId: 'tu_1_a-s1',
       toolName: 'Bash',
       input: { command: 'ls -la' },
       decision: { effect: 'allow' },
-      result: { response: 'README.md\nsrc', durationMs: 12 },
+      result: { durationMs: 12 },
+    });
+    expect(
+      JSON.parse(String((calls[0]?.result as { response: string } | undefined)?.response)),
+    ).toMatchObject({
+      stdout: 'README.md\nsrc',
     });
     expect(calls[1]).toMatchObject({
       toolName: 'mcp__github__create_issue',
       mcpServer: 'github',
-      decision: { effect: 'deny', rule: 'no-github-writes' },
+      decision: { effect: 'deny', rule: 'no-github-writes', reason: 'GitHub writes are blocked' },
       result: null,
     });
-    expect(calls[2]).toMatchObject({
-      toolName: 'Read',
+    expect(sub).toMatchObject({ agentId: 'agent-7', toolCalls: [{ toolName: 'Read', agentId: 'agent-7' }] });
+    expect(view.items.find((i) => i.kind === 'subagent.stop')).toMatchObject({
       agentId: 'agent-7',
-      result: { response: '# Project' },
+      agentType: 'Explore',
+      lastMessage: 'The README is a title.',
     });
   });
 
@@ -134,7 +137,7 @@ describe('console queries', () => {
     const first = await get(`/v1/admin/conversations/${alice.id}/a-s1?limit=5`);
     expect(first.nextAfter).toBeNumber();
     const rest = await get(`/v1/admin/conversations/${alice.id}/a-s1?after=${first.nextAfter}`);
-    expect(first.items.length + rest.items.length).toBe(13);
+    expect(first.items.length + rest.items.length).toBe(11);
   });
 
   test('tool calls filter by tool, decision, user, device and text', async () => {
@@ -213,8 +216,10 @@ describe('console queries', () => {
     ]);
     expect(inventory.items[0]).toMatchObject({
       schemaChanged: true,
-      firstSeen: new Date(T0 + 2000).toISOString(),
-      lastSeen: new Date(T0 + 122_000).toISOString(),
+      definitionChanged: true,
+      inputSchema: { type: 'object', properties: { command: { type: 'string' } } },
+      firstSeen: new Date(T0 + 3000).toISOString(),
+      lastSeen: new Date(T0 + 123_000).toISOString(),
     });
     const devices = await get(`/v1/admin/tool-definitions/${'b'.repeat(64)}/devices`);
     expect(devices.items.map((d) => d.deviceId).sort()).toEqual([alice.id, bob.id].sort());
@@ -262,17 +267,21 @@ describe('console queries', () => {
       cerosVersion: '0.1.0',
       claudeVersion: '2.1.197',
       lastSeen: new Date(edge.clock.now()).toISOString(),
-      posture: { ok: false },
-      journalHead: 39,
+      posture: { ok: false, failures: ['firewall'] },
+      journalHead: 47,
     });
     const detail = await get(`/v1/admin/devices/${alice.id}`);
-    const history = detail.postureHistory as { ok: boolean; sessionId: string }[];
-    expect(history.map((p) => [p.sessionId, p.ok])).toEqual([
-      ['a-s2', false],
-      ['a-s2', false],
-      ['a-s1', false],
-      ['a-s1', true],
+    const history = detail.postureHistory as { ok: boolean; sessionId: string; kind: string }[];
+    expect(history.map((p) => [p.sessionId, p.kind, p.ok])).toEqual([
+      ['a-s2', 'change', false],
+      ['a-s2', 'snapshot', false],
+      ['a-s1', 'change', false],
+      ['a-s1', 'snapshot', true],
     ]);
+    expect((detail.postureHistory as unknown[])[0]).toMatchObject({
+      failures: ['firewall'],
+      changes: [{ probe: 'firewall', summary: 'firewall: ok -> failed (nftables has no ruleset)' }],
+    });
   });
 
   test('the activity log records enrollments, admin actions and alerts', async () => {
@@ -280,7 +289,18 @@ describe('console queries', () => {
     const actions = activity.items.map((a) => a.action);
     expect(actions).toContain('device.enrolled');
     expect(actions).toContain('admin.signed_in');
-    expect(actions).toContain('alert.policy');
+    expect(actions).toContain('alert.posture');
+    expect(actions).toContain('posture.changed');
+    const denial = activity.items.find((a) => a.action === 'tool.denied');
+    expect(denial).toMatchObject({
+      actor: `device:${bob.id}`,
+      target: 'b-s1',
+      details: {
+        tool: 'mcp__github__create_issue',
+        rule: 'no-github-writes',
+        reason: 'GitHub writes are blocked',
+      },
+    });
   });
 
   test('dashboard counts devices, sessions, blocks, posture failures and adoption gaps', async () => {
@@ -335,7 +355,7 @@ describe('console queries', () => {
       .map((line) => JSON.parse(line));
     const key = devicePublicKeyFromSpki(alice.publicKeySpki);
     const result = verifyJournal(lines, { deviceKey: (id) => (id === alice.id ? key : undefined) });
-    expect(result).toMatchObject({ ok: true, count: 40 });
+    expect(result).toMatchObject({ ok: true, count: 48 });
   });
 
   test('every query input is validated: unknown parameters, bad cursors, bad limits and times', async () => {

@@ -1,12 +1,23 @@
+import type { JsonValue } from '@ceros/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext, EdgeEnv } from '../deps.ts';
 import { EdgeError } from '../errors.ts';
 import { cursorParam, encodeCursor, iso, jsonOrText, limitParam, parseQuery, timeParam } from '../http.ts';
-import { TIMELINE_TYPES, toolUseIdsOf, toTimeline } from '../query/timeline.ts';
+import { failedProbes } from '../ingest/posture.ts';
+import {
+  parseRows,
+  subagentSpans,
+  TIMELINE_TYPES,
+  timelineRefs,
+  toolCallView,
+  toTimeline,
+} from '../query/timeline.ts';
 import type { ConversationRow, Device, DeviceStatus, PostureRow, SeenOnDevice } from '../store/store.ts';
 
 const DAY_MS = 86_400_000;
+/** Subagents a conversation view attributes turns to; later ones show in the main thread. */
+const MAX_SUBAGENTS = 500;
 const email = z.string().trim().toLowerCase().max(254);
 const id = z.string().min(1).max(128);
 const page = { cursor: cursorParam.optional(), limit: limitParam };
@@ -94,8 +105,27 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
       q.after,
       q.limit,
     );
-    const calls = await ctx.store.toolCallsById(orgId, deviceId, sessionId, toolUseIdsOf(rows));
-    const items = toTimeline(rows, new Map(calls.map((call) => [call.toolUseId, call])));
+    const parsed = parseRows(rows);
+    const refs = timelineRefs(parsed);
+    const [calls, turns, subagentRows] = await Promise.all([
+      ctx.store.toolCallsById(orgId, deviceId, sessionId, refs.toolUseIds),
+      ctx.store.apiTurns(orgId, deviceId, sessionId, refs.requestNos),
+      conversation.subagents > 0
+        ? ctx.store.listSessionEntries(
+            orgId,
+            deviceId,
+            sessionId,
+            ['subagent.start', 'subagent.stop'],
+            -1,
+            2 * MAX_SUBAGENTS,
+          )
+        : Promise.resolve([]),
+    ]);
+    const items = toTimeline(parsed, {
+      calls: new Map(calls.map((call) => [call.toolUseId, call])),
+      turns: new Map(turns.map((turn) => [turn.requestNo, turn])),
+      spans: subagentSpans(parseRows(subagentRows)),
+    });
     const last = rows.at(-1);
     return c.json({
       conversation: conversationResponse(conversation),
@@ -141,18 +171,8 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
         deviceId: t.deviceId,
         sessionId: t.sessionId,
         user: t.userEmail,
-        toolUseId: t.toolUseId,
-        toolName: t.toolName,
-        mcpServer: t.mcpServer,
-        agentId: t.agentId,
         time: iso(t.timeMs),
-        decision:
-          t.decisionSeq === null
-            ? null
-            : { effect: t.effect, rule: t.rule, reason: t.reason, mode: t.mode, policyHash: t.policyHash },
-        input: jsonOrText(t.input),
-        result:
-          t.resultSeq === null ? null : { durationMs: t.durationMs, error: t.error, response: t.response },
+        ...toolCallView(t),
       })),
       nextCursor: encodeCursor(result.next),
     });
@@ -184,8 +204,10 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
         firstSeen: iso(d.firstSeenMs),
         lastSeen: iso(d.lastSeenMs),
         devices: d.deviceCount,
+        versions: d.versions,
         schemaVersions: d.schemaVersions,
         schemaChanged: d.schemaVersions > 1,
+        definitionChanged: d.versions > 1,
       })),
       nextCursor: encodeCursor(result.next),
     });
@@ -337,6 +359,13 @@ function conversationResponse(s: ConversationRow) {
     prompts: s.prompts,
     toolCalls: s.toolCalls,
     blocks: s.blocks,
+    subagents: s.subagents,
+    claudeSessionId: s.claudeSessionId,
+    model: s.model,
+    policy: jsonOrText(s.policy),
+    postureOk: s.postureOk,
+    signal: s.signal,
+    durationMs: s.durationMs,
   };
 }
 
@@ -358,13 +387,28 @@ function deviceResponse(d: Device) {
     revokedReason: d.revokedReason,
     lastSeen: iso(d.lastSeenMs),
     journalHead: d.headSeq,
-    posture:
-      d.posture === null ? null : { ok: d.postureOk, at: iso(d.postureMs), report: jsonOrText(d.posture) },
+    posture: d.posture === null ? null : postureReport(d.posture, d.postureOk, d.postureMs),
   };
 }
 
+/** A stored snapshot with its verdict and the probes that failed, named so a list needs no parsing. */
+function postureReport(text: string, ok: boolean | null, atMs: number | null) {
+  const report = jsonOrText(text);
+  return { ok, at: iso(atMs), failures: failedProbes(report as JsonValue), report };
+}
+
 function postureResponse(p: PostureRow) {
-  return { sessionId: p.sessionId, seq: p.seq, time: iso(p.timeMs), ok: p.ok, report: jsonOrText(p.posture) };
+  const { ok, failures, report } = postureReport(p.posture, p.ok, p.timeMs);
+  return {
+    sessionId: p.sessionId,
+    seq: p.seq,
+    time: iso(p.timeMs),
+    kind: p.kind,
+    ok,
+    failures,
+    changes: p.changes === null ? null : jsonOrText(p.changes),
+    report,
+  };
 }
 
 function seenResponse(s: SeenOnDevice) {

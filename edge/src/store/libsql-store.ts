@@ -1,3 +1,4 @@
+import { canonicalJson, type JsonValue } from '@ceros/protocol';
 import {
   type Client,
   createClient,
@@ -7,13 +8,16 @@ import {
   type Row,
 } from '@libsql/client';
 import { EdgeError } from '../errors.ts';
-import type { ProjectedEntry, Projection } from '../ingest/project.ts';
+import { applyPostureChanges, failedProbes, postureVerdict } from '../ingest/posture.ts';
+import { activityDetails, type ProjectedEntry, type Projection } from '../ingest/project.ts';
+import { isLogConflict, libsqlLedgerMethods, logAppendStatements } from './libsql-ledger.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type {
   ActivityRow,
   Admin,
   AdminRole,
   AdoptionGapRow,
+  ApiTurnRow,
   CodePurpose,
   ConversationRow,
   DashboardCounts,
@@ -245,6 +249,13 @@ function toConversation(row: Row): ConversationRow {
     prompts: num(row, 'prompts'),
     toolCalls: num(row, 'tool_calls'),
     blocks: num(row, 'blocks'),
+    claudeSessionId: strOrNull(row, 'claude_session_id'),
+    model: strOrNull(row, 'model'),
+    policy: strOrNull(row, 'policy'),
+    postureOk: boolOrNull(row, 'posture_ok'),
+    signal: strOrNull(row, 'signal'),
+    durationMs: numOrNull(row, 'duration_ms'),
+    subagents: num(row, 'subagents'),
   };
 }
 
@@ -271,6 +282,13 @@ function toToolCall(row: Row): ToolCallRow {
     durationMs: numOrNull(row, 'duration_ms'),
     error: strOrNull(row, 'error'),
     response: strOrNull(row, 'response'),
+    agentType: strOrNull(row, 'agent_type'),
+    detail: strOrNull(row, 'detail'),
+    monitor: strOrNull(row, 'monitor'),
+    requestedSeq: numOrNull(row, 'requested_seq'),
+    spawnedAgentId: strOrNull(row, 'spawned_agent_id'),
+    modelResult: strOrNull(row, 'model_result'),
+    modelResultError: boolOrNull(row, 'model_result_error'),
   };
 }
 
@@ -313,11 +331,17 @@ function ftsPhrase(text: string): string {
 }
 
 /** `INSERT ... VALUES (?, ...), (?, ...) ...` in chunks: one statement per chunk instead of per row. */
-function multiRow(prefix: string, rows: readonly InValue[][], suffix = '', chunk = 50): InStatement[] {
+function multiRow(
+  prefix: string,
+  rows: readonly InValue[][],
+  suffix = '',
+  chunk = 50,
+  template?: string,
+): InStatement[] {
   const out: InStatement[] = [];
   for (let i = 0; i < rows.length; i += chunk) {
     const part = rows.slice(i, i + chunk);
-    const tuple = `(${(part[0] ?? []).map(() => '?').join(', ')})`;
+    const tuple = template ?? `(${(part[0] ?? []).map(() => '?').join(', ')})`;
     out.push({ sql: `${prefix} VALUES ${part.map(() => tuple).join(', ')} ${suffix}`, args: part.flat() });
   }
   return out;
@@ -329,29 +353,49 @@ interface SessionAggregate {
   prompts: number;
   toolCalls: number;
   blocks: number;
+  subagents: number;
   firstPrompt: string | null;
+  claudeSessionId: string | null;
+  claudeVersion: string | null;
+  model: string | null;
+  postureOk: boolean | null;
+  /** Whether this batch carried a posture snapshot or change for the session. */
+  postureSeen: boolean;
   key: { certificate: string; keyProtection: string | null } | null;
   start: (Extract<Projection, { kind: 'session.start' }> & { at: number }) | null;
-  end: { at: number; exitCode: number | null } | null;
+  end: (Extract<Projection, { kind: 'session.end' }> & { at: number }) | null;
 }
 
 /**
  * Builds the statements that project one batch of entries into the query tables. Rows of a kind
  * are written with multi-row statements and per-session counters are summed first: the libSQL
  * client's cost is mostly per statement, so this keeps a batch at a handful of statements.
+ * `previousPosture` holds, per session, the latest stored snapshot, for `posture.change` entries
+ * whose session started in an earlier batch.
  */
-function projectionStatements(input: StoreEntriesInput): InStatement[] {
+function projectionStatements(
+  input: StoreEntriesInput,
+  previousPosture: ReadonlyMap<string, JsonValue>,
+): InStatement[] {
   const { orgId, deviceId, userId } = input;
   const out: InStatement[] = [];
   const sessions = new Map<string, SessionAggregate>();
   const definitions: InValue[][] = [];
   const definitionDevices: InValue[][] = [];
+  const requested: InValue[][] = [];
   const decisions: InValue[][] = [];
   const results: InValue[][] = [];
+  const modelResults: InStatement[] = [];
+  const systemPrompts: InValue[][] = [];
+  const requests: InValue[][] = [];
+  const responses: InValue[][] = [];
   const mcpServers: InValue[][] = [];
   const mcpDevices: InValue[][] = [];
   const activity: InValue[][] = [];
+  const posture: InStatement[] = [];
   const device: InStatement[] = [];
+  const currentPosture = new Map(previousPosture);
+  const actor = `device:${deviceId}`;
 
   for (const entry of input.entries) {
     const at = entry.timeMs;
@@ -363,7 +407,13 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
         prompts: 0,
         toolCalls: 0,
         blocks: 0,
+        subagents: 0,
         firstPrompt: null,
+        claudeSessionId: null,
+        claudeVersion: null,
+        model: null,
+        postureOk: null,
+        postureSeen: false,
         key: null,
         start: null,
         end: null,
@@ -379,22 +429,124 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
         break;
       case 'session.start':
         session.start = { ...p, at };
+        session.claudeVersion = p.claudeVersion ?? session.claudeVersion;
         device.push({
           sql: `UPDATE devices SET ceros_version = coalesce(?, ceros_version),
-                  claude_version = coalesce(?, claude_version) WHERE id = ? AND org_id = ?`,
-          args: [p.cerosVersion, p.claudeVersion, deviceId, orgId],
+                  hostname = coalesce(hostname, ?), os = coalesce(os, ?), arch = coalesce(arch, ?)
+                WHERE id = ? AND org_id = ?`,
+          args: [p.cerosVersion, p.hostname, p.os, p.arch, deviceId, orgId],
         });
-        if (p.posture !== null) device.push(...postureStatements(input, entry, p.posture, p.postureOk));
+        if (p.posture) {
+          currentPosture.set(entry.sessionId, JSON.parse(p.posture.report) as JsonValue);
+          session.postureOk = p.posture.ok;
+          session.postureSeen = true;
+          posture.push(...postureStatements(input, entry, p.posture.report, p.posture.ok, null));
+        }
         break;
-      case 'posture':
-        device.push(...postureStatements(input, entry, p.posture, p.ok));
+      case 'posture.change': {
+        const snapshot = applyPostureChanges(
+          currentPosture.get(entry.sessionId),
+          p.changes,
+          new Date(at).toISOString(),
+        );
+        currentPosture.set(entry.sessionId, snapshot);
+        const ok = postureVerdict(snapshot);
+        session.postureOk = ok;
+        session.postureSeen = true;
+        posture.push(
+          ...postureStatements(input, entry, canonicalJson(snapshot), ok, canonicalJson(p.changes)),
+        );
+        const summaries = (Array.isArray(p.changes) ? p.changes : []).map((change) =>
+          typeof change === 'object' && change !== null && !Array.isArray(change)
+            ? String(change.summary ?? change.probe ?? '')
+            : '',
+        );
+        activity.push([
+          orgId,
+          at,
+          actor,
+          'posture.changed',
+          entry.sessionId,
+          canonicalJson({ changes: summaries, failing: failedProbes(snapshot) }),
+        ]);
         break;
+      }
       case 'session.end':
-        session.end = { at, exitCode: p.exitCode };
+        session.end = { ...p, at };
         break;
       case 'prompt':
         session.prompts++;
         session.firstPrompt ??= p.text.slice(0, 500);
+        session.claudeSessionId ??= p.claudeSessionId;
+        break;
+      case 'system.prompt':
+        session.claudeVersion ??= p.claudeVersion;
+        systemPrompts.push([
+          orgId,
+          deviceId,
+          entry.sessionId,
+          p.hash,
+          entry.seq,
+          p.subagent ? 1 : 0,
+          p.claudeVersion,
+        ]);
+        break;
+      case 'api.request':
+        requests.push([
+          orgId,
+          deviceId,
+          entry.sessionId,
+          p.requestNo,
+          entry.seq,
+          p.systemHash,
+          deviceId,
+          entry.sessionId,
+          p.systemHash,
+          p.model,
+        ]);
+        if (p.toolResults.length > 0) {
+          const json = JSON.stringify(p.toolResults);
+          modelResults.push({
+            sql: `UPDATE tool_calls SET
+                    model_result = (SELECT json_extract(r.value, '$.text') FROM json_each(?) r
+                      WHERE json_extract(r.value, '$.toolUseId') = tool_calls.tool_use_id),
+                    model_result_error = (SELECT json_extract(r.value, '$.isError') FROM json_each(?) r
+                      WHERE json_extract(r.value, '$.toolUseId') = tool_calls.tool_use_id)
+                  WHERE device_id = ? AND session_id = ? AND org_id = ?
+                    AND tool_use_id IN (SELECT json_extract(value, '$.toolUseId') FROM json_each(?))`,
+            args: [json, json, deviceId, entry.sessionId, orgId, json],
+          });
+        }
+        break;
+      case 'api.response':
+        session.model = p.model ?? session.model;
+        if (p.requestNo !== null)
+          responses.push([
+            orgId,
+            deviceId,
+            entry.sessionId,
+            p.requestNo,
+            entry.seq,
+            p.model,
+            p.stopReason,
+            p.status,
+            p.inputTokens,
+            p.outputTokens,
+          ]);
+        for (const use of p.toolUses)
+          requested.push([
+            orgId,
+            deviceId,
+            entry.sessionId,
+            userId,
+            use.id,
+            use.name,
+            use.mcpServer,
+            use.input,
+            at,
+            entry.seq,
+            [use.name, use.input].join('\n'),
+          ]);
         break;
       case 'tool.definition':
         definitions.push([orgId, p.hash, p.name, p.mcpServer, p.description, p.inputSchema, at, at]);
@@ -402,7 +554,23 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
         break;
       case 'tool.decision':
         session.toolCalls++;
-        if (p.effect === 'deny') session.blocks++;
+        if (p.blocked) {
+          session.blocks++;
+          activity.push([
+            orgId,
+            at,
+            actor,
+            'tool.denied',
+            entry.sessionId,
+            activityDetails({
+              tool: p.toolName,
+              rule: p.rule,
+              reason: p.reason,
+              toolUseId: p.toolUseId,
+              agentId: p.agentId,
+            }),
+          ]);
+        }
         decisions.push([
           orgId,
           deviceId,
@@ -412,15 +580,18 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
           p.toolName,
           p.mcpServer,
           p.agentId,
+          p.agentType,
           p.effect,
           p.rule,
           p.reason,
+          p.detail,
           p.mode,
           p.policyHash,
+          p.monitor,
           p.input,
           at,
           entry.seq,
-          [p.toolName, p.input, p.reason ?? ''].join('\n'),
+          [p.toolName, p.input, p.rule ?? '', p.reason ?? ''].join('\n'),
         ]);
         break;
       case 'tool.result':
@@ -438,15 +609,34 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
           p.durationMs,
           p.error,
           p.response,
+          p.spawnedAgentId,
           [p.toolName, p.response, p.error ?? ''].join('\n'),
         ]);
+        break;
+      case 'subagent':
+        if (entry.type === 'subagent.start') session.subagents++;
         break;
       case 'mcp.server':
         mcpServers.push([orgId, p.name, p.identity, p.status, at, at, p.status === 'blocked' ? 1 : 0]);
         mcpDevices.push([orgId, p.name, p.identity, deviceId, at, at]);
+        if (p.status === 'blocked')
+          activity.push([
+            orgId,
+            at,
+            actor,
+            'mcp.blocked',
+            entry.sessionId,
+            activityDetails({
+              server: p.name,
+              identity: p.identity,
+              source: p.source,
+              rule: p.rule,
+              reason: p.reason,
+            }),
+          ]);
         break;
-      case 'alert':
-        activity.push([orgId, at, `device:${deviceId}`, `alert.${p.alertKind}`, entry.sessionId, p.message]);
+      case 'activity':
+        activity.push([orgId, at, actor, p.action, entry.sessionId, p.details]);
         break;
       case 'none':
         break;
@@ -460,26 +650,34 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
     out.push({
       sql: `INSERT INTO sessions (org_id, device_id, session_id, user_id, started_ms, last_event_ms, certificate,
               key_protection, cwd, project_dir, claude_args, ceros_version, claude_version, policy_hash, posture,
-              ended_ms, exit_code, first_prompt, prompts, tool_calls, blocks)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              ended_ms, exit_code, first_prompt, prompts, tool_calls, blocks, claude_session_id, model, policy,
+              posture_ok, signal, duration_ms, subagents)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (device_id, session_id) DO UPDATE SET
               last_event_ms = max(last_event_ms, excluded.last_event_ms),
               started_ms = CASE WHEN ? THEN excluded.started_ms ELSE min(started_ms, excluded.started_ms) END,
               certificate = coalesce(excluded.certificate, certificate),
-              key_protection = coalesce(excluded.key_protection, key_protection),
+              key_protection = coalesce(key_protection, excluded.key_protection),
               cwd = coalesce(excluded.cwd, cwd),
               project_dir = coalesce(excluded.project_dir, project_dir),
               claude_args = coalesce(excluded.claude_args, claude_args),
               ceros_version = coalesce(excluded.ceros_version, ceros_version),
-              claude_version = coalesce(excluded.claude_version, claude_version),
+              claude_version = coalesce(claude_version, excluded.claude_version),
               policy_hash = coalesce(excluded.policy_hash, policy_hash),
               posture = coalesce(excluded.posture, posture),
               ended_ms = coalesce(excluded.ended_ms, ended_ms),
               exit_code = CASE WHEN excluded.ended_ms IS NOT NULL THEN excluded.exit_code ELSE exit_code END,
+              signal = CASE WHEN excluded.ended_ms IS NOT NULL THEN excluded.signal ELSE signal END,
+              duration_ms = coalesce(excluded.duration_ms, duration_ms),
               first_prompt = coalesce(first_prompt, excluded.first_prompt),
+              claude_session_id = coalesce(claude_session_id, excluded.claude_session_id),
+              model = coalesce(excluded.model, model),
+              policy = coalesce(excluded.policy, policy),
+              posture_ok = CASE WHEN ? THEN excluded.posture_ok ELSE posture_ok END,
               prompts = prompts + excluded.prompts,
               tool_calls = tool_calls + excluded.tool_calls,
-              blocks = blocks + excluded.blocks`,
+              blocks = blocks + excluded.blocks,
+              subagents = subagents + excluded.subagents`,
       args: [
         orgId,
         deviceId,
@@ -488,23 +686,36 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
         start ? start.at : s.first,
         s.last,
         s.key?.certificate ?? null,
-        s.key?.keyProtection ?? null,
+        s.key?.keyProtection ?? start?.keyProtection ?? null,
         start?.cwd ?? null,
         start?.projectDir ?? null,
         start?.claudeArgs ?? null,
         start?.cerosVersion ?? null,
-        start?.claudeVersion ?? null,
+        s.claudeVersion,
         start?.policyHash ?? null,
-        start?.posture ?? null,
+        start?.posture?.report ?? null,
         s.end?.at ?? null,
         s.end?.exitCode ?? null,
         s.firstPrompt,
         s.prompts,
         s.toolCalls,
         s.blocks,
+        s.claudeSessionId,
+        s.model,
+        start?.policy ?? null,
+        boolInt(s.postureOk),
+        s.end?.signal ?? null,
+        s.end?.durationMs ?? null,
+        s.subagents,
         start ? 1 : 0,
+        s.postureSeen ? 1 : 0,
       ],
     });
+    if (s.claudeVersion !== null)
+      device.push({
+        sql: 'UPDATE devices SET claude_version = ? WHERE id = ? AND org_id = ?',
+        args: [s.claudeVersion, deviceId, orgId],
+      });
   }
 
   out.push(
@@ -523,28 +734,65 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
          first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
          last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)`,
     ),
-    // Decisions and results of one call may arrive in either order and in different batches; each
-    // side fills its own columns and rebuilds the search text from the whole row.
+    // A call's tool_use (api.response), decision and result may arrive in any order and in
+    // different batches; each side fills its own columns and rebuilds the search text from the row.
     ...multiRow(
       `INSERT INTO tool_calls (org_id, device_id, session_id, user_id, tool_use_id, tool_name, mcp_server,
-         agent_id, effect, rule, reason, mode, policy_hash, input, time_ms, decision_seq, search_text)`,
+         input, time_ms, requested_seq, search_text)`,
+      requested,
+      `ON CONFLICT (device_id, session_id, tool_use_id) DO UPDATE SET
+         requested_seq = excluded.requested_seq, input = coalesce(input, excluded.input),
+         time_ms = min(time_ms, excluded.time_ms)`,
+    ),
+    ...multiRow(
+      `INSERT INTO tool_calls (org_id, device_id, session_id, user_id, tool_use_id, tool_name, mcp_server,
+         agent_id, agent_type, effect, rule, reason, detail, mode, policy_hash, monitor, input, time_ms,
+         decision_seq, search_text)`,
       decisions,
       `ON CONFLICT (device_id, session_id, tool_use_id) DO UPDATE SET
          tool_name = excluded.tool_name, agent_id = coalesce(excluded.agent_id, agent_id),
-         effect = excluded.effect, rule = excluded.rule, reason = excluded.reason, mode = excluded.mode,
-         policy_hash = excluded.policy_hash, input = excluded.input,
-         time_ms = min(time_ms, excluded.time_ms), decision_seq = excluded.decision_seq,
+         agent_type = coalesce(excluded.agent_type, agent_type),
+         effect = excluded.effect, rule = excluded.rule, reason = excluded.reason, detail = excluded.detail,
+         mode = excluded.mode, policy_hash = excluded.policy_hash, monitor = excluded.monitor,
+         input = excluded.input, time_ms = min(time_ms, excluded.time_ms), decision_seq = excluded.decision_seq,
          search_text = excluded.search_text || char(10) || coalesce(response, '') || char(10) || coalesce(error, '')`,
     ),
     ...multiRow(
       `INSERT INTO tool_calls (org_id, device_id, session_id, user_id, tool_use_id, tool_name, mcp_server,
-         agent_id, time_ms, result_seq, duration_ms, error, response, search_text)`,
+         agent_id, time_ms, result_seq, duration_ms, error, response, spawned_agent_id, search_text)`,
       results,
       `ON CONFLICT (device_id, session_id, tool_use_id) DO UPDATE SET
          agent_id = coalesce(agent_id, excluded.agent_id), result_seq = excluded.result_seq,
          duration_ms = excluded.duration_ms, error = excluded.error, response = excluded.response,
-         search_text = tool_name || char(10) || coalesce(input, '') || char(10) || coalesce(reason, '')
-           || char(10) || coalesce(excluded.response, '') || char(10) || coalesce(excluded.error, '')`,
+         spawned_agent_id = coalesce(excluded.spawned_agent_id, spawned_agent_id),
+         search_text = tool_name || char(10) || coalesce(input, '') || char(10) || coalesce(rule, '')
+           || char(10) || coalesce(reason, '') || char(10) || coalesce(excluded.response, '') || char(10)
+           || coalesce(excluded.error, '')`,
+    ),
+    ...modelResults,
+    // System prompts before the requests that name them: a request's thread is read from its prompt.
+    ...multiRow(
+      `INSERT INTO system_prompts (org_id, device_id, session_id, hash, seq, subagent, claude_version)`,
+      systemPrompts,
+      'ON CONFLICT (device_id, session_id, hash) DO NOTHING',
+    ),
+    ...multiRow(
+      `INSERT INTO api_turns (org_id, device_id, session_id, request_no, request_seq, system_hash, subagent, model)`,
+      requests,
+      `ON CONFLICT (device_id, session_id, request_no) DO UPDATE SET
+         request_seq = excluded.request_seq, system_hash = excluded.system_hash, subagent = excluded.subagent,
+         model = coalesce(model, excluded.model)`,
+      50,
+      '(?, ?, ?, ?, ?, ?, (SELECT subagent FROM system_prompts WHERE device_id = ? AND session_id = ? AND hash = ?), ?)',
+    ),
+    ...multiRow(
+      `INSERT INTO api_turns (org_id, device_id, session_id, request_no, response_seq, model, stop_reason, status,
+         input_tokens, output_tokens)`,
+      responses,
+      `ON CONFLICT (device_id, session_id, request_no) DO UPDATE SET
+         response_seq = excluded.response_seq, model = coalesce(excluded.model, model),
+         stop_reason = excluded.stop_reason, status = excluded.status, input_tokens = excluded.input_tokens,
+         output_tokens = excluded.output_tokens`,
     ),
     ...multiRow(
       `INSERT INTO mcp_servers_seen (org_id, name, identity, status, first_seen_ms, last_seen_ms, blocked_attempts)`,
@@ -563,6 +811,7 @@ function projectionStatements(input: StoreEntriesInput): InStatement[] {
          last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)`,
     ),
     ...multiRow('INSERT INTO activity (org_id, time_ms, actor, action, target, details)', activity),
+    ...posture,
     ...device,
   );
   return out;
@@ -573,12 +822,23 @@ function postureStatements(
   entry: ProjectedEntry,
   posture: string,
   ok: boolean | null,
+  changes: string | null,
 ): InStatement[] {
   return [
     {
-      sql: `INSERT INTO posture_history (org_id, device_id, session_id, seq, time_ms, ok, posture)
-            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      args: [input.orgId, input.deviceId, entry.sessionId, entry.seq, entry.timeMs, boolInt(ok), posture],
+      sql: `INSERT INTO posture_history (org_id, device_id, session_id, seq, time_ms, ok, posture, kind, changes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [
+        input.orgId,
+        input.deviceId,
+        entry.sessionId,
+        entry.seq,
+        entry.timeMs,
+        boolInt(ok),
+        posture,
+        changes === null ? 'snapshot' : 'change',
+        changes,
+      ],
     },
     {
       sql: `UPDATE devices SET posture = ?, posture_ok = ?, posture_ms = ?
@@ -594,7 +854,32 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
   const changed = async (stmt: InStatement): Promise<boolean> =>
     (await client.execute(stmt)).rowsAffected > 0;
 
+  /**
+   * The latest stored posture snapshot of each session whose `posture.change` entries in this batch
+   * come before any snapshot of it in the batch: changes apply to the session's own snapshot.
+   */
+  const previousPosture = async (input: StoreEntriesInput): Promise<Map<string, JsonValue>> => {
+    const needed = new Set<string>();
+    const covered = new Set<string>();
+    for (const entry of input.entries) {
+      const kind = entry.projection.kind;
+      if (kind === 'session.start' && entry.projection.posture) covered.add(entry.sessionId);
+      if (kind === 'posture.change' && !covered.has(entry.sessionId)) needed.add(entry.sessionId);
+    }
+    const out = new Map<string, JsonValue>();
+    for (const sessionId of needed) {
+      const row = await one({
+        sql: `SELECT posture FROM posture_history WHERE device_id = ? AND session_id = ? AND org_id = ?
+              ORDER BY seq DESC LIMIT 1`,
+        args: [input.deviceId, sessionId, input.orgId],
+      });
+      if (row) out.set(sessionId, JSON.parse(str(row, 'posture')) as JsonValue);
+    }
+    return out;
+  };
+
   return {
+    ...libsqlLedgerMethods(client),
     async migrate() {
       if (options.embedded) for (const pragma of EMBEDDED_PRAGMAS) await client.execute(pragma);
       await client.execute(
@@ -622,7 +907,14 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
           applied.push(migration.version);
         } catch (error) {
           // Another instance applied it between our check and our batch: that is the same outcome.
-          if (!isConstraint(error)) throw error;
+          // Its ALTER TABLEs make ours fail with "duplicate column", not a constraint error, so
+          // the migration's row decides.
+          if (isConstraint(error)) continue;
+          const now = await one({
+            sql: 'SELECT 1 FROM schema_migrations WHERE version = ?',
+            args: [migration.version],
+          });
+          if (!now) throw error;
         }
       }
       return { applied };
@@ -1076,14 +1368,21 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
           entry.bytes,
         ]),
       );
-      stmts.push(...projectionStatements(input));
+      stmts.push(...projectionStatements(input, await previousPosture(input)));
       stmts.push({
         sql: 'UPDATE devices SET head_seq = ?, head_hash = ? WHERE id = ? AND org_id = ?',
         args: [last.seq, last.hash, input.deviceId, input.orgId],
       });
+      if (input.log) stmts.push(...logAppendStatements(input.orgId, input.log));
       try {
         await client.batch(stmts, 'write');
       } catch (error) {
+        if (isLogConflict(error))
+          throw new EdgeError(
+            'INGEST_CONFLICT',
+            `Cannot store entries of device "${input.deviceId}": another writer appended to the log first; retry`,
+            { conflict: 'log' },
+          );
         if (isConstraint(error))
           throw new EdgeError(
             'INGEST_CONFLICT',
@@ -1093,6 +1392,28 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
       }
     },
 
+    async apiTurns(orgId, deviceId, sessionId, requestNos) {
+      if (requestNos.length === 0) return [];
+      const rows = await all({
+        sql: `SELECT * FROM api_turns WHERE org_id = ? AND device_id = ? AND session_id = ?
+              AND request_no IN (${requestNos.map(() => '?').join(', ')})`,
+        args: [orgId, deviceId, sessionId, ...requestNos],
+      });
+      return rows.map(
+        (row): ApiTurnRow => ({
+          requestNo: num(row, 'request_no'),
+          requestSeq: numOrNull(row, 'request_seq'),
+          responseSeq: numOrNull(row, 'response_seq'),
+          systemHash: strOrNull(row, 'system_hash'),
+          subagent: boolOrNull(row, 'subagent'),
+          model: strOrNull(row, 'model'),
+          stopReason: strOrNull(row, 'stop_reason'),
+          status: numOrNull(row, 'status'),
+          inputTokens: numOrNull(row, 'input_tokens'),
+          outputTokens: numOrNull(row, 'output_tokens'),
+        }),
+      );
+    },
     async listConversations(orgId, filter, after, limit) {
       const where = conditions('s.org_id = ?', orgId);
       if (filter.userId !== undefined) where.add('s.user_id = ?', filter.userId);
@@ -1180,7 +1501,9 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
                 (SELECT count(*) FROM tool_definition_devices x WHERE x.org_id = d.org_id AND x.hash = d.hash)
                   AS device_count,
                 (SELECT count(*) FROM tool_definitions y WHERE y.org_id = d.org_id AND y.name = d.name)
-                  AS schema_versions
+                  AS versions,
+                (SELECT count(DISTINCT coalesce(y.input_schema, '')) FROM tool_definitions y
+                  WHERE y.org_id = d.org_id AND y.name = d.name) AS schema_versions
               FROM tool_definitions d WHERE ${where.sql} ORDER BY d.name, d.hash LIMIT ?`,
         args: [...where.args, limit + 1],
       });
@@ -1196,6 +1519,7 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
           firstSeenMs: num(row, 'first_seen_ms'),
           lastSeenMs: num(row, 'last_seen_ms'),
           deviceCount: num(row, 'device_count'),
+          versions: num(row, 'versions'),
           schemaVersions: num(row, 'schema_versions'),
         }),
         (row) => [str(row, 'name'), str(row, 'hash')],
@@ -1261,6 +1585,8 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
           timeMs: num(row, 'time_ms'),
           ok: boolOrNull(row, 'ok'),
           posture: str(row, 'posture'),
+          kind: str(row, 'kind') === 'change' ? 'change' : 'snapshot',
+          changes: strOrNull(row, 'changes'),
         }),
         (row) => [num(row, 'time_ms'), num(row, 'id')],
       );
@@ -1307,7 +1633,10 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
             toMs,
           ]),
           q(
-            `SELECT count(*) AS n, coalesce(sum(effect = 'deny'), 0) AS blocks
+            // A call the model asked for but Claude Code never attempted (no hook fired) is not counted;
+            // a deny in monitor mode was journaled as what would have happened, and the call ran.
+            `SELECT coalesce(sum(decision_seq IS NOT NULL OR result_seq IS NOT NULL), 0) AS n,
+               coalesce(sum(effect = 'deny' AND coalesce(mode, 'enforce') <> 'monitor'), 0) AS blocks
              FROM tool_calls WHERE org_id = ? AND time_ms >= ? AND time_ms < ?`,
             [orgId, fromMs, toMs],
           ),

@@ -1,3 +1,5 @@
+import { LEDGER_MIGRATION } from './ledger-migration.ts';
+
 /**
  * Versioned schema migrations. Each runs once, in order, inside one write batch together with its
  * row in `schema_migrations`; every statement is also idempotent (IF NOT EXISTS), so two edge
@@ -316,4 +318,59 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'query tables for the entries the agent really writes',
+    // ALTER TABLE has no IF NOT EXISTS: migrate() treats a racing instance's "duplicate column" as
+    // applied once that instance's schema_migrations row is there.
+    statements: [
+      `ALTER TABLE sessions ADD COLUMN claude_session_id TEXT`,
+      `ALTER TABLE sessions ADD COLUMN model TEXT`,
+      `ALTER TABLE sessions ADD COLUMN policy TEXT`,
+      `ALTER TABLE sessions ADD COLUMN posture_ok INTEGER`,
+      `ALTER TABLE sessions ADD COLUMN signal TEXT`,
+      `ALTER TABLE sessions ADD COLUMN duration_ms INTEGER`,
+      `ALTER TABLE sessions ADD COLUMN subagents INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE tool_calls ADD COLUMN agent_type TEXT`,
+      `ALTER TABLE tool_calls ADD COLUMN detail TEXT`,
+      `ALTER TABLE tool_calls ADD COLUMN monitor TEXT`,
+      // The api.response entry whose tool_use asked for the call; the timeline shows it there.
+      `ALTER TABLE tool_calls ADD COLUMN requested_seq INTEGER`,
+      `ALTER TABLE tool_calls ADD COLUMN spawned_agent_id TEXT`,
+      // The tool_result Claude Code sent the model (the next api.request): what the model was told.
+      `ALTER TABLE tool_calls ADD COLUMN model_result TEXT`,
+      `ALTER TABLE tool_calls ADD COLUMN model_result_error INTEGER`,
+      `ALTER TABLE posture_history ADD COLUMN kind TEXT NOT NULL DEFAULT 'snapshot'`,
+      `ALTER TABLE posture_history ADD COLUMN changes TEXT`,
+      `CREATE INDEX IF NOT EXISTS posture_by_session ON posture_history (device_id, session_id, seq)`,
+      // One row per Messages API round trip of a session, to tell the main thread from subagents.
+      `CREATE TABLE IF NOT EXISTS api_turns (
+        org_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        request_no INTEGER NOT NULL,
+        request_seq INTEGER,
+        response_seq INTEGER,
+        system_hash TEXT,
+        subagent INTEGER,
+        model TEXT,
+        stop_reason TEXT,
+        status INTEGER,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        PRIMARY KEY (device_id, session_id, request_no)
+      ) WITHOUT ROWID`,
+      `CREATE TABLE IF NOT EXISTS system_prompts (
+        org_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        subagent INTEGER NOT NULL,
+        claude_version TEXT,
+        PRIMARY KEY (device_id, session_id, hash)
+      ) WITHOUT ROWID`,
+    ],
+  },
+  LEDGER_MIGRATION,
 ];

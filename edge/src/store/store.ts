@@ -1,4 +1,5 @@
 import type { ProjectedEntry } from '../ingest/project.ts';
+import type { LedgerStore, LogAppend } from './ledger-store.ts';
 
 /**
  * The edge's only port to persistent state. Every method that touches organization data takes the
@@ -122,6 +123,8 @@ export interface StoreEntriesInput {
   userId: string;
   receivedMs: number;
   entries: readonly ProjectedEntry[];
+  /** The entries' leaves in the organization's log, stored in the same transaction (ledger/). */
+  log?: LogAppend;
 }
 
 /** A keyset cursor: the sort key of the last row of the previous page. */
@@ -157,6 +160,16 @@ export interface ConversationRow {
   prompts: number;
   toolCalls: number;
   blocks: number;
+  /** Claude Code's own session id (hooks and API requests carry it). */
+  claudeSessionId: string | null;
+  /** The model of the latest API response. */
+  model: string | null;
+  /** `{kind, file, hash, version, signed}` as JSON. */
+  policy: string | null;
+  postureOk: boolean | null;
+  signal: string | null;
+  durationMs: number | null;
+  subagents: number;
 }
 
 export interface EntryRow {
@@ -198,6 +211,31 @@ export interface ToolCallRow {
   durationMs: number | null;
   error: string | null;
   response: string | null;
+  agentType: string | null;
+  detail: string | null;
+  monitor: string | null;
+  /** Seq of the api.response whose tool_use asked for this call. */
+  requestedSeq: number | null;
+  /** The subagent an Agent call ran. */
+  spawnedAgentId: string | null;
+  /** The tool_result the model was sent for this call, and whether it was an error. */
+  modelResult: string | null;
+  modelResultError: boolean | null;
+}
+
+/** One Messages API round trip: its request and response entries and which thread made it. */
+export interface ApiTurnRow {
+  requestNo: number;
+  requestSeq: number | null;
+  responseSeq: number | null;
+  systemHash: string | null;
+  /** Whether the system prompt was a subagent's (null when the prompt was not recorded). */
+  subagent: boolean | null;
+  model: string | null;
+  stopReason: string | null;
+  status: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
 }
 
 export interface ToolDefinitionRow {
@@ -209,7 +247,9 @@ export interface ToolDefinitionRow {
   firstSeenMs: number;
   lastSeenMs: number;
   deviceCount: number;
-  /** How many distinct schemas this tool name has had: more than 1 means its schema changed. */
+  /** How many distinct definitions (description or schema) this tool name has had. */
+  versions: number;
+  /** How many distinct input schemas this tool name has had: more than 1 means its schema changed. */
   schemaVersions: number;
 }
 export interface SeenOnDevice {
@@ -235,7 +275,11 @@ export interface PostureRow {
   seq: number;
   timeMs: number;
   ok: boolean | null;
+  /** The snapshot (JSON): as captured at session start, or as it stands after a change. */
   posture: string;
+  kind: 'snapshot' | 'change';
+  /** For a change: the agent's `[{probe, from, to, summary}]` (JSON). */
+  changes: string | null;
 }
 
 export interface ActivityRow {
@@ -308,7 +352,7 @@ export interface ManagedMcpServer {
   updatedMs: number;
 }
 
-export interface EdgeStore {
+export interface EdgeStore extends LedgerStore {
   migrate(): Promise<{ applied: number[] }>;
   /** A cheap round trip for health checks. */
   ping(): Promise<void>;
@@ -423,6 +467,12 @@ export interface EdgeStore {
     sessionId: string,
     toolUseIds: readonly string[],
   ): Promise<ToolCallRow[]>;
+  apiTurns(
+    orgId: string,
+    deviceId: string,
+    sessionId: string,
+    requestNos: readonly number[],
+  ): Promise<ApiTurnRow[]>;
   listToolCalls(
     orgId: string,
     filter: ToolCallFilter,

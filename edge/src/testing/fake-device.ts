@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import {
   canonicalJson,
   type EntryBody,
@@ -45,9 +45,13 @@ export interface FakeDevice {
   readonly certificate: SessionCertificate | undefined;
 }
 
-export function createFakeDevice(options: { now?: () => number; id?: string } = {}): FakeDevice {
+export function createFakeDevice(
+  options: { now?: () => number; id?: string; privateKey?: KeyObject } = {},
+): FakeDevice {
   const now = options.now ?? Date.now;
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // A given key (a golden fixture's) makes the device the one that signed those entries.
+  const privateKey = options.privateKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const publicKey = createPublicKey(privateKey);
   const publicKeySpki = publicKey.export({ format: 'der', type: 'spki' }).toString('base64url');
   const id = options.id ?? deviceIdFromSpki(publicKeySpki);
   let seq = 0;

@@ -3,6 +3,7 @@
  * app and store, fake devices that write real signed journals, a real SMTP sink.
  */
 export { createFakeDevice, type FakeDevice } from './fake-device.ts';
+export { loadRealSession, REAL_SESSION_DIR, type RealSession } from './real-session.ts';
 export { writeSampleSession } from './sample-session.ts';
 export { type ServedApp, serveForTest } from './serve.ts';
 export { type SmtpSink, startSmtpSink } from './smtp-sink.ts';

@@ -2,6 +2,11 @@ import type { JournalEntry } from '@ceros/protocol';
 import type { Hono } from 'hono';
 import { createApp } from '../app.ts';
 import type { EdgeDeps, EdgeEnv, EdgeSettings, Ledger } from '../deps.ts';
+import {
+  createTransparencyLog,
+  type TransparencyLog,
+  type TransparencyLogOptions,
+} from '../ledger/transparency-log.ts';
 import { createOutboxMailer, type OutboxMailer } from '../mail/mailer.ts';
 import { addAdmin } from '../orgs.ts';
 import { createLibsqlStore } from '../store/libsql-store.ts';
@@ -17,6 +22,8 @@ export interface TestEdge {
   store: EdgeStore;
   outbox: OutboxMailer;
   clock: { now(): number; advance(ms: number): void; set(ms: number): void };
+  /** The transparency log, when created with `tlog` (its background timer is not started). */
+  tlog: TransparencyLog | undefined;
   request(path: string, init?: RequestInit, ip?: string): Promise<Response>;
 }
 
@@ -29,6 +36,8 @@ export async function createTestEdge(
     binaries?: EdgeDeps['binaries'];
     validatePolicy?: EdgeDeps['validatePolicy'];
     startMs?: number;
+    /** Keep a transparency log named `edge.test` (or with these options) on the test clock. */
+    tlog?: boolean | Partial<Omit<TransparencyLogOptions, 'store'>>;
   } = {},
 ): Promise<TestEdge> {
   const store = createLibsqlStore({ url: options.url ?? ':memory:' });
@@ -44,11 +53,20 @@ export async function createTestEdge(
     },
   };
   const outbox = createOutboxMailer({ now: () => new Date(now) });
+  const tlog = options.tlog
+    ? createTransparencyLog({
+        store,
+        name: 'edge.test',
+        now: clock.now,
+        ...(typeof options.tlog === 'object' ? options.tlog : {}),
+      })
+    : undefined;
   const app = createApp({
     store,
     mailer: options.mailer ?? outbox,
     clock,
     ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(tlog ? { tlog } : {}),
     ...(options.binaries ? { binaries: options.binaries } : {}),
     ...(options.validatePolicy ? { validatePolicy: options.validatePolicy } : {}),
     settings: { publicUrl: 'http://edge.test', ...options.settings },
@@ -58,6 +76,7 @@ export async function createTestEdge(
     store,
     outbox,
     clock,
+    tlog,
     request: async (path, init, ip = '192.0.2.1') => app.request(`http://edge.test${path}`, init, { ip }),
   };
 }

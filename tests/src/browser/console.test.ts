@@ -16,8 +16,9 @@ import { type RealSession, seedRealSession, seedSampleDevice } from './seed.ts';
 
 /**
  * The console against a real edge, in Debian's Chromium: seeded with a real `ceros claude` session
- * (a Write denied by policy) and a second device, then every flow an admin needs, with a
- * screenshot of each view in test-output/screenshots/.
+ * (a Write denied by policy, an MCP tool, a subagent) and a second device (MCP server sightings, a
+ * device to revoke), then every flow an admin needs, with a screenshot of each view in
+ * test-output/screenshots/.
  */
 let dir: string;
 let edge: ConsoleEdge;
@@ -73,7 +74,7 @@ describe('the console in Chromium against a real edge', () => {
     await nav('Conversations', 'Conversations');
     await page.locator('[data-ready="conversations"]').waitFor();
     await shot('03-conversations');
-    await page.getByRole('link', { name: /List my files, echo a greeting/ }).click();
+    await page.getByRole('link', { name: /Summarise my notes, echo a greeting/ }).click();
     await page.locator('[data-loaded="complete"]').waitFor();
     // The policy denies Write; the console shows the rule and reason exactly as the agent journaled them.
     expect(real.writeDecision.effect).toBe('deny');
@@ -81,14 +82,29 @@ describe('the console in Chromium against a real edge', () => {
     await expectVisible(denied);
     await expectVisible(denied.getByText(real.writeDecision.reason, { exact: true }));
     await expectVisible(denied.getByText(real.writeDecision.rule, { exact: true }));
-    await expectVisible(page.getByRole('article', { name: /^Bash tool call/ }).getByText('$ ls -la'));
+    await expectText(denied, 'ceros policy (no-writes): Writing files is disabled');
+    const bash = page.getByRole('article', { name: /^Bash tool call/ }).first();
+    await expectVisible(bash.getByText('$ ls -a', { exact: true }));
+    await bash.getByText('stdout').click();
+    await expectText(bash, 'notes.txt');
+    await expectVisible(
+      page.getByRole('article', { name: /^mcp__alpha__echo tool call/ }).getByText('MCP · alpha'),
+    );
+    await expectVisible(
+      page.getByText('The notes have 2 lines; writing the summary was blocked by your policy.'),
+    );
     await shot('04-session');
-    await nav('Conversations', 'Conversations');
-    await page.getByRole('link', { name: /Open an issue about the flaky build/ }).click();
-    await page.locator('[data-loaded="complete"]').waitFor();
-    await expectVisible(page.getByRole('region', { name: 'Subagent Explore' }));
-    await expectVisible(page.getByRole('article', { name: 'mcp__github__create_issue tool call, denied' }));
-    await shot('04b-session-subagent');
+    // The subagent's turns and its own Bash call sit in its thread, under the Agent call that ran it.
+    const thread = page.getByRole('region', { name: 'Subagent general-purpose' });
+    await expectVisible(thread);
+    await expectVisible(thread.getByText('$ wc -l notes.txt', { exact: true }));
+    await expectVisible(thread.getByText('notes.txt has 2 lines.', { exact: true }));
+    await thread.scrollIntoViewIfNeeded();
+    await shot('04b-session-subagent', false);
+    await page.getByRole('button', { name: /^Blocked/ }).click();
+    await expectVisible(page.getByRole('article', { name: 'Write tool call, denied' }));
+    expect(await page.getByRole('article', { name: /tool call/ }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Everything' }).click();
   }, 20_000);
 
   test('a tool definition opens with its full input schema; a call opens with its decision', async () => {
@@ -96,6 +112,12 @@ describe('the console in Chromium against a real edge', () => {
     await page.getByRole('button', { name: 'Bash', exact: true }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Bash' });
     await expectText(dialog.getByLabel('Input schema', { exact: true }), '"command"');
+    await page.keyboard.press('Escape');
+    // The MCP server's tool, as Claude Code was offered it: the server's description and schema.
+    await page.getByRole('button', { name: 'mcp__alpha__echo', exact: true }).click();
+    const echo = page.getByRole('dialog', { name: 'mcp__alpha__echo' });
+    await expectText(echo, 'Echo text back (alpha)');
+    await expectText(echo.getByLabel('Input schema', { exact: true }), '"text"');
     await shot('05-tool-definition', false);
     await page.keyboard.press('Escape');
     await page.getByRole('tab', { name: 'Calls' }).click();
@@ -160,9 +182,19 @@ describe('the console in Chromium against a real edge', () => {
     expect(published?.publishedVersion).toBe(2);
   }, 20_000);
 
-  test('revoking a device marks it revoked', async () => {
+  test('the real device shows the posture its session measured, its key protection and versions', async () => {
     await nav('Devices', 'Devices');
     await shot('10-devices');
+    await page.getByRole('link', { name: 'dev-laptop' }).click();
+    await page.getByRole('heading', { name: 'Posture history' }).waitFor();
+    await expectVisible(page.getByText('Software key'));
+    await expectVisible(page.getByText('Host name'));
+    await expectText(page.getByRole('table').last(), 'Session start');
+    await shot('10a-device-real');
+  }, 20_000);
+
+  test('revoking a device marks it revoked', async () => {
+    await nav('Devices', 'Devices');
     await page.getByRole('link', { name: 'test-host' }).click();
     await page.getByRole('heading', { name: 'Posture history' }).waitFor();
     await shot('10b-device');

@@ -1,14 +1,16 @@
 /**
  * Seeds a console edge the way production fills it:
- * - a REAL session: `dist/ceros claude` around the real Claude Code and the scripted API, with a
- *   policy that denies Write and a real stdio MCP server; then that device enrolls through the
+ * - a REAL session (tests/src/e2e/real-session.ts, the one the golden journal fixture records):
+ *   `dist/ceros claude` around the real Claude Code and the scripted API, with a policy that denies
+ *   Write, a real stdio MCP server and an Agent subagent; then that device enrolls through the
  *   edge's HTTP enrollment (agent edge-client: signed start, the /enroll pages, the emailed code,
- *   poll) and its journal goes up through the agent's uploader, signed by the device key;
- * - a second device written by the edge's FakeDevice (real signed entries) for what the agent does
- *   not journal yet: MCP server sightings, posture, a subagent, an alert.
+ *   poll) and its journal goes up through the agent's uploader, signed by the device key. The
+ *   conversation, tool, posture and activity views are read from it;
+ * - a second device written by the edge's FakeDevice (the agent's entry shapes, real signatures)
+ *   for what the agent does not journal yet (MCP server sightings) and for a device to revoke.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEdgeClient } from '../../../agent/src/edge-client/client.ts';
 import { journalPath, uploadCursorPath } from '../../../agent/src/edge-client/config.ts';
@@ -18,18 +20,8 @@ import { deviceIdFromSpki, deviceRequestSigner } from '../../../agent/src/edge-c
 import { createUploader } from '../../../agent/src/edge-client/uploader.ts';
 import { createFileKeystore } from '../../../agent/src/keystore/file.ts';
 import { createFakeDevice, writeSampleSession } from '../../../edge/src/testing/index.ts';
-import { cerosSession, readJournal, runCerosClaude } from '../e2e/ceros.ts';
-import { mcpConfig } from '../harness/mcp-server.ts';
-import { toolUseBlock, turn } from '../harness/scripted-api.ts';
+import { runRealSession } from '../e2e/real-session.ts';
 import { type ConsoleEdge, codeFor } from './console-edge.ts';
-
-export const DENY_WRITES = {
-  version: 1,
-  default: 'allow',
-  rules: [
-    { id: 'no-writes', tools: ['Write'], effect: 'deny', reason: 'Writing files is disabled for this team' },
-  ],
-};
 
 /** Completes the browser half of enrollment (code page, email, emailed code) with plain HTTP. */
 async function enrollInBrowserForms(edge: ConsoleEdge, userCode: string, email: string): Promise<void> {
@@ -60,41 +52,13 @@ export interface RealSession {
 }
 
 export async function seedRealSession(edge: ConsoleEdge, email = 'dev@acme.test'): Promise<RealSession> {
-  const s = await cerosSession([
-    turn(
-      'Let me look first.',
-      toolUseBlock('Bash', { command: 'ls -la', description: 'List files' }, 'toolu_ls'),
-    ),
-    turn(toolUseBlock('mcp__alpha__echo', { text: 'hello from the console test' }, 'toolu_echo')),
-    turn(toolUseBlock('Write', { file_path: '/tmp/ceros-console-note.txt', content: 'note' }, 'toolu_write')),
-    turn('I listed the files. Writing the note was blocked by your policy.'),
-  ]);
+  const { session: s, journal } = await runRealSession();
   try {
-    const policy = join(s.sandbox.home, 'policy.json');
-    writeFileSync(policy, JSON.stringify(DENY_WRITES));
-    const run = await runCerosClaude(
-      s,
-      [
-        '--policy',
-        policy,
-        '--allow-unsigned-policy',
-        '-p',
-        'List my files, echo a greeting, then save a note',
-        '--output-format',
-        'json',
-        '--allowedTools',
-        'Bash,Write,mcp__alpha__echo',
-        '--mcp-config',
-        JSON.stringify(mcpConfig('alpha', join(s.sandbox.home, 'alpha.log'))),
-      ],
-      { env: { CEROS_KEYSTORE: 'software' } },
-    );
-    if (run.exitCode !== 0) throw new Error(`ceros claude exited ${run.exitCode}: ${run.stderr}`);
-    const journal = readJournal(s.home);
     const sessionId = journal[0]?.session;
     if (!sessionId) throw new Error('The session journaled nothing');
-    const decision = journal.find((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_write')
-      ?.payload.decision as { effect: string; rule: string; reason: string } | undefined;
+    const decision = journal.find(
+      (e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_01write',
+    )?.payload.decision as { effect: string; rule: string; reason: string } | undefined;
     if (!decision) throw new Error('The Write call has no journaled decision');
 
     const record = JSON.parse(readFileSync(join(s.home, 'device.json'), 'utf8')) as { deviceId: string };

@@ -67,8 +67,13 @@ describe('policy on the real Claude Code', () => {
       // says which server was blocked and why.
       expect(await readMcpLog(log)).toEqual([]);
       const blocked = readJournal(t.home).find((e) => e.type === 'mcp.server');
-      expect(blocked?.payload).toMatchObject({ name: 'alpha', source: 'mcp-config', status: 'blocked', rule: 'mcp-allowlist' });
-      expect((blocked?.payload.identity as { command: string[] }).command).toContain('alpha');
+      expect(blocked?.payload).toMatchObject({
+        name: 'alpha',
+        source: 'mcp-config',
+        status: 'blocked',
+        rule: 'mcp-allowlist',
+      });
+      expect((blocked?.payload.identity as { command: string[] } | undefined)?.command).toContain('alpha');
     } finally {
       await t.close();
     }

@@ -33,6 +33,11 @@ const PROBE_LABEL: Record<string, string> = {
   claudeCode: 'Claude Code binary',
 };
 
+/** A probe's name as a person reads it (`diskEncryption` -> `Disk encryption`). */
+export function probeLabel(name: string): string {
+  return PROBE_LABEL[name] ?? name;
+}
+
 function valueText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;

@@ -52,6 +52,17 @@ export function outputParts(response: string): { label: string; text: string }[]
     if (Object.keys(rest).length > 0) parts.push({ label: 'Other fields', text: prettyJson(rest) });
     return parts;
   }
+  // A subagent's (Agent tool) result: its answer in text blocks, then the run's statistics.
+  if (isObj(parsed) && Array.isArray(parsed.content)) {
+    const texts = parsed.content.map((b) => (isObj(b) && typeof b.text === 'string' ? b.text : null));
+    if (texts.length > 0 && texts.every((t) => t !== null)) {
+      const { content: _c, ...rest } = parsed;
+      return [
+        { label: 'Result', text: texts.join('\n') },
+        ...(Object.keys(rest).length > 0 ? [{ label: 'Other fields', text: prettyJson(rest) }] : []),
+      ];
+    }
+  }
   if (isObj(parsed) && isObj(parsed.file) && typeof parsed.file.content === 'string')
     return [{ label: String(parsed.file.filePath ?? 'File'), text: parsed.file.content }];
   return [{ label: 'Output', text: typeof parsed === 'string' ? parsed : prettyJson(parsed) }];
@@ -151,8 +162,21 @@ export function DecisionDetail({ decision }: { decision: Decision | null }) {
         </span>
       ) : null}
       {decision.reason ? <span class="decision-reason">{decision.reason}</span> : null}
+      {decision.detail ? <span class="small muted">({decision.detail})</span> : null}
+      {monitorOf(decision.monitor) ? (
+        <span class="small">
+          Monitor mode: rule <code>{monitorOf(decision.monitor)?.rule}</code> would{' '}
+          {monitorOf(decision.monitor)?.effect} this
+        </span>
+      ) : null}
     </div>
   );
+}
+
+function monitorOf(value: unknown): { rule: string; effect: string } | null {
+  return isObj(value) && typeof value.rule === 'string' && typeof value.effect === 'string'
+    ? { rule: value.rule, effect: value.effect }
+    : null;
 }
 
 export function McpBadge({ server }: { server: string | null }) {

@@ -329,8 +329,17 @@ function entrySummary(e: ParsedEntry): string {
       return typeof p.model === 'string' ? `model ${p.model}` : 'API request';
     case 'api.response':
       return typeof p.stopReason === 'string' ? `stop: ${p.stopReason}` : 'API response';
-    case 'posture.change':
-      return 'posture report';
+    case 'posture.change': {
+      const changes = Array.isArray(p.changes) ? (p.changes as Record<string, unknown>[]) : [];
+      return changes.map((c) => String(c.summary ?? c.probe ?? '')).join('; ') || 'posture change';
+    }
+    case 'subagent.start':
+    case 'subagent.stop': {
+      const raw = (p.raw ?? {}) as Record<string, unknown>;
+      return `${e.type === 'subagent.start' ? 'started' : 'stopped'} ${String(raw.agent_type ?? 'subagent')}`;
+    }
+    case 'policy.unsigned':
+      return String(p.reason ?? 'unsigned policy');
     case 'alert':
       return String(p.message ?? 'alert');
     default:
@@ -401,6 +410,32 @@ function Details({ value }: { value: unknown }) {
   );
 }
 
+/** A device's entries (alerts, denials, unsigned policies) target a session: link to it, and to the call. */
+const SESSION_ACTIONS =
+  /^(alert\.|hook\.|tool\.denied$|posture\.changed$|policy\.unsigned$|api\.refused$|settings\.)/;
+
+function Target({
+  actor,
+  action,
+  target,
+  details,
+}: {
+  actor: string;
+  action: string;
+  target: string | null;
+  details: unknown;
+}) {
+  if (target === null) return <>—</>;
+  if (!actor.startsWith('device:') || !SESSION_ACTIONS.test(action)) return <>{target}</>;
+  const toolUseId = (details as { toolUseId?: unknown } | null)?.toolUseId;
+  const href = sessionHref({ deviceId: actor.slice('device:'.length), sessionId: target });
+  return (
+    <Link href={typeof toolUseId === 'string' ? `${href}#call-${toolUseId}` : href}>
+      session {shortId(target, 8)}
+    </Link>
+  );
+}
+
 function AdminActions() {
   const { api } = useConsole();
   const devices = useDeviceDirectory(api);
@@ -436,7 +471,7 @@ function AdminActions() {
                   <code>{a.action}</code>
                 </td>
                 <td class="mono small truncate" title={a.target ?? ''}>
-                  {a.target ?? '—'}
+                  <Target actor={a.actor} action={a.action} target={a.target} details={a.details} />
                 </td>
                 <td class="col-wide">
                   <Details value={a.details} />

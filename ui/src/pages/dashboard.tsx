@@ -1,6 +1,7 @@
 import type { AdoptionGap, Dashboard, Device } from '../api.ts';
 import { Badge, PostureBadge } from '../components/badges.tsx';
 import { BarChart, type Bucket } from '../components/bar-chart.tsx';
+import { probeLabel } from '../components/evidence.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
@@ -183,7 +184,7 @@ export function DashboardPage() {
           <div class="card-head">
             <h2 id="posture-h">Posture failures</h2>
             <span class="muted">
-              {plural(totals.postureFailures, 'failed check')} ·{' '}
+              {plural(totals.postureFailures, 'failing report')} ·{' '}
               {plural(totals.devicesFailingPosture, 'device')} failing now
             </span>
           </div>
@@ -196,7 +197,7 @@ export function DashboardPage() {
                   <th scope="col">Device</th>
                   <th scope="col">User</th>
                   <th scope="col">Since</th>
-                  <th scope="col">State</th>
+                  <th scope="col">Failed checks</th>
                 </tr>
               </thead>
               <tbody>
@@ -209,8 +210,12 @@ export function DashboardPage() {
                     <td>
                       <Time iso={d.posture?.at} relativeOnly />
                     </td>
-                    <td>
-                      <PostureBadge ok={false} />
+                    <td class="small">
+                      {d.posture?.failures.length ? (
+                        d.posture.failures.map(probeLabel).join(', ')
+                      ) : (
+                        <PostureBadge ok={false} />
+                      )}
                     </td>
                   </tr>
                 ))}

@@ -3,7 +3,7 @@ import type { DeviceDetail, PostureRecord } from '../api.ts';
 import { DeviceStatusBadge, KeyBadge, PostureBadge } from '../components/badges.tsx';
 import { Collapsible, Facts } from '../components/code.tsx';
 import { Dialog } from '../components/dialog.tsx';
-import { PostureReport } from '../components/evidence.tsx';
+import { PostureReport, probeLabel } from '../components/evidence.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
@@ -12,6 +12,16 @@ import { count, shortId } from '../format.ts';
 import { useAsync, useConsole, useTitle } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { sessionHref } from './conversations.tsx';
+
+/** One line per probe a posture change touched, as the agent summarised it. */
+function changeSummaries(changes: unknown): string[] {
+  if (!Array.isArray(changes)) return [];
+  return changes.map((c) =>
+    typeof c === 'object' && c !== null
+      ? String((c as { summary?: unknown; probe?: unknown }).summary ?? (c as { probe?: unknown }).probe)
+      : String(c),
+  );
+}
 
 export function DevicePage({ deviceId }: { deviceId: string }) {
   const { api, canWrite, notify } = useConsole();
@@ -126,6 +136,9 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
             <>
               <p class="small muted">
                 Reported <Time iso={d.posture.at} />
+                {d.posture.failures.length > 0
+                  ? ` · failed: ${d.posture.failures.map(probeLabel).join(', ')}`
+                  : ''}
               </p>
               <PostureReport report={d.posture.report} />
             </>
@@ -146,6 +159,7 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
               <tr>
                 <th scope="col">Reported</th>
                 <th scope="col">Result</th>
+                <th scope="col">What</th>
                 <th scope="col">Session</th>
                 <th scope="col">Report</th>
               </tr>
@@ -158,6 +172,22 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
                   </td>
                   <td>
                     <PostureBadge ok={p.ok} />
+                  </td>
+                  <td class="small">
+                    {p.kind === 'change' ? (
+                      <ul class="plain">
+                        {changeSummaries(p.changes).map((line) => (
+                          <li key={line}>{line}</li>
+                        ))}
+                      </ul>
+                    ) : (
+                      <>
+                        Session start
+                        {p.failures.length > 0 ? (
+                          <div class="muted">failed: {p.failures.map(probeLabel).join(', ')}</div>
+                        ) : null}
+                      </>
+                    )}
                   </td>
                   <td>
                     <Link href={sessionHref({ deviceId: d.id, sessionId: p.sessionId })} class="mono small">

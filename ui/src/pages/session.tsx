@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Api, Conversation, PostureRecord, TimelineItem } from '../api.ts';
+import type { Api, Conversation, PostureRecord, TimelineItem, ToolCallView } from '../api.ts';
 import { Badge, DecisionBadge, KeyBadge, PostureBadge } from '../components/badges.tsx';
 import { CodeBlock, Collapsible, Facts, JsonBlock } from '../components/code.tsx';
 import { AncestryChain, PostureReport, postureVerdict } from '../components/evidence.tsx';
@@ -14,11 +14,31 @@ import { memo } from '../memo.ts';
 import { Link, type Location } from '../router.tsx';
 import { type Block, toBlocks } from '../timeline-blocks.ts';
 
-type ToolCallItem = Extract<TimelineItem, { kind: 'tool_call' }>;
+type AssistantItem = Extract<TimelineItem, { kind: 'assistant' }>;
 type EventItem = Extract<TimelineItem, { kind: 'event' }>;
 
-function ToolCallCard({ call, deviceId, api }: { call: ToolCallItem; deviceId: string; api: Api }) {
-  const blocked = call.decision?.effect === 'deny';
+/** A stable key: one call can be shown from its own entry or inline under the turn that asked for it. */
+const itemKey = (item: TimelineItem): string =>
+  item.kind === 'tool_call' ? `call-${item.toolUseId}` : `seq-${item.seq}`;
+
+function ToolCallCard({
+  call,
+  time,
+  deviceId,
+  api,
+}: {
+  call: ToolCallView;
+  time: string;
+  deviceId: string;
+  api: Api;
+}) {
+  const decision = call.decision;
+  const blocked = decision?.effect === 'deny' && decision.mode !== 'monitor';
+  const explain =
+    decision &&
+    (decision.effect !== 'allow' ||
+      decision.monitor !== null ||
+      (decision.rule !== null && decision.rule !== 'default'));
   return (
     <article
       class={`turn turn-tool ${blocked ? 'turn-blocked' : ''}`}
@@ -29,16 +49,19 @@ function ToolCallCard({ call, deviceId, api }: { call: ToolCallItem; deviceId: s
         <span class="turn-role">Tool call</span>
         <code class="tool-name">{call.toolName}</code>
         <McpBadge server={call.mcpServer} />
-        <DecisionBadge effect={call.decision?.effect} mode={call.decision?.mode ?? null} />
+        <DecisionBadge effect={decision?.effect} mode={decision?.mode ?? null} />
         <ResultMeta durationMs={call.result?.durationMs} />
         <span class="turn-time">
-          <Time iso={call.time} relativeOnly />
+          <Time iso={time} relativeOnly />
         </span>
       </header>
       <ToolInput input={call.input} />
-      {call.decision &&
-      (call.decision.effect !== 'allow' || (call.decision.rule && call.decision.rule !== 'default')) ? (
-        <DecisionDetail decision={call.decision} />
+      {explain ? <DecisionDetail decision={decision} /> : null}
+      {call.spawnedAgentId ? (
+        <p class="small">
+          Ran subagent <a href={`#thread-${call.spawnedAgentId}`}>{shortId(call.spawnedAgentId, 10)}</a>: its
+          turns are in the thread below.
+        </p>
       ) : null}
       {call.result ? (
         <ToolOutput
@@ -48,12 +71,71 @@ function ToolCallCard({ call, deviceId, api }: { call: ToolCallItem; deviceId: s
         />
       ) : blocked ? (
         <p class="small muted">The call did not run: the policy denied it.</p>
-      ) : (
-        <p class="small muted">No result was recorded.</p>
-      )}
+      ) : call.modelResult === null ? (
+        <p class="small muted">{decision ? 'No result was recorded.' : 'Claude Code never ran this call.'}</p>
+      ) : null}
+      {call.modelResult && !call.result ? <ModelResult result={call.modelResult} /> : null}
     </article>
   );
 }
+
+/** The tool_result Claude Code sent back to the model for a call that produced no result of its own. */
+function ModelResult({ result }: { result: { text: string; isError: boolean } }) {
+  return (
+    <div class="model-result">
+      <span class="small muted">{result.isError ? 'Claude was told (as an error)' : 'Claude was told'}</span>
+      <CodeBlock text={result.text} label="What Claude was told" class="code-output" />
+    </div>
+  );
+}
+
+function Assistant({ item, deviceId, api }: { item: AssistantItem; deviceId: string; api: Api }) {
+  const calls = item.toolCalls.map((call) => (
+    <ToolCallCard key={call.toolUseId} call={call} time={item.time} deviceId={deviceId} api={api} />
+  ));
+  if (item.text === '' && item.thinking === null && item.error === null && calls.length > 0)
+    return (
+      <>
+        <div class="turn-event turn-requests">
+          <span>Claude requested {item.toolCalls.map((t) => t.toolName).join(', ')}</span>
+        </div>
+        {calls}
+      </>
+    );
+  return (
+    <>
+      <article class="turn turn-assistant" aria-label="Claude">
+        <header class="turn-head">
+          <span class="turn-role">Claude</span>
+          {item.model ? <span class="muted small">{item.model}</span> : null}
+          {item.toolCalls.length > 0 ? (
+            <span class="muted small">{plural(item.toolCalls.length, 'tool request')}</span>
+          ) : null}
+          <span class="turn-time">
+            <Time iso={item.time} relativeOnly />
+          </span>
+        </header>
+        {item.thinking ? (
+          <Collapsible summary={<span class="small muted">Thinking</span>}>
+            <div class="turn-text muted">{item.thinking}</div>
+          </Collapsible>
+        ) : null}
+        {item.text || item.error === null ? (
+          <div class="turn-text">{item.text || <span class="muted">(no text)</span>}</div>
+        ) : null}
+        {item.error ? (
+          <div class="output-error">
+            <strong>API error</strong>
+            <pre>{item.error}</pre>
+          </div>
+        ) : null}
+      </article>
+      {calls}
+    </>
+  );
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 function EventCard({ item }: { item: EventItem }) {
   const payload = (typeof item.payload === 'object' && item.payload !== null ? item.payload : {}) as Record<
@@ -74,7 +156,24 @@ function EventCard({ item }: { item: EventItem }) {
         <div class="turn-event">
           <span>
             Session ended{typeof payload.exitCode === 'number' ? ` · exit code ${payload.exitCode}` : ''}
+            {typeof payload.signal === 'string' ? ` · ${payload.signal}` : ''}
             {typeof payload.durationMs === 'number' ? ` · ${duration(payload.durationMs)}` : ''}
+          </span>
+          <Time iso={item.time} relativeOnly />
+        </div>
+      );
+    case 'policy.unsigned':
+      return (
+        <div class="turn-alert" role="note">
+          <strong>Unsigned policy</strong>
+          <span>
+            {str(payload.reason) ?? 'The policy was not signed'}
+            {str(payload.file) ? (
+              <>
+                {' · '}
+                <code>{str(payload.file)}</code>
+              </>
+            ) : null}
           </span>
           <Time iso={item.time} relativeOnly />
         </div>
@@ -91,26 +190,69 @@ function EventCard({ item }: { item: EventItem }) {
           <Time iso={item.time} relativeOnly />
         </div>
       );
-    case 'posture.change':
+    case 'posture.change': {
+      const changes = (Array.isArray(payload.changes) ? payload.changes : []) as Record<string, unknown>[];
+      const failing = changes.some((c) => (c.to as { status?: unknown } | undefined)?.status === 'failed');
       return (
         <div class="turn turn-posture">
           <header class="turn-head">
             <span class="turn-role">Posture changed</span>
-            <PostureBadge ok={postureVerdict(payload.posture ?? payload)} />
+            {failing ? <PostureBadge ok={false} /> : null}
             <span class="turn-time">
               <Time iso={item.time} relativeOnly />
             </span>
           </header>
-          <Collapsible summary="Report">
-            <PostureReport report={payload.posture ?? payload} />
-          </Collapsible>
+          <ul class="small">
+            {changes.map((c, i) => (
+              <li key={`${String(c.probe)}-${i}`}>{String(c.summary ?? c.probe ?? '')}</li>
+            ))}
+          </ul>
         </div>
       );
+    }
     case 'alert':
       return (
         <div class="turn-alert" role="note">
           <strong>Alert{typeof payload.kind === 'string' ? ` · ${payload.kind}` : ''}</strong>
           <span>{String(payload.message ?? '')}</span>
+          <Time iso={item.time} relativeOnly />
+        </div>
+      );
+    case 'api.refused':
+      return (
+        <div class="turn-alert" role="note">
+          <strong>Request not sent to the API</strong>
+          <span>{String(payload.reason ?? '')}</span>
+          <Time iso={item.time} relativeOnly />
+        </div>
+      );
+    case 'hook.config-change': {
+      const raw = (payload.raw ?? {}) as Record<string, unknown>;
+      return (
+        <div class="turn-alert" role="note">
+          <strong>Settings change blocked</strong>
+          <span>
+            {str(raw.source) ?? 'settings'}
+            {str(raw.file_path) ? (
+              <>
+                {' · '}
+                <code>{str(raw.file_path)}</code>
+              </>
+            ) : null}
+          </span>
+          <Time iso={item.time} relativeOnly />
+        </div>
+      );
+    }
+    case 'hook.rejected':
+    case 'hook.error':
+      return (
+        <div class="turn-alert" role="note">
+          <strong>
+            {item.type === 'hook.error' ? 'Hook failed' : 'Hook input rejected'}
+            {str(payload.event) ? ` · ${str(payload.event)}` : ''}
+          </strong>
+          <span>{String(payload.reason ?? '')}</span>
           <Time iso={item.time} relativeOnly />
         </div>
       );
@@ -141,28 +283,9 @@ const Item = memo(function Item({ item, deviceId, api }: { item: TimelineItem; d
         </article>
       );
     case 'assistant':
-      if (item.text === '' && item.toolUses.length > 0)
-        return (
-          <div class="turn-event turn-requests">
-            <span>Claude requested {item.toolUses.map((t) => t.name).join(', ')}</span>
-          </div>
-        );
-      return (
-        <article class="turn turn-assistant" aria-label="Claude">
-          <header class="turn-head">
-            <span class="turn-role">Claude</span>
-            {item.toolUses.length > 0 ? (
-              <span class="muted small">{plural(item.toolUses.length, 'tool request')}</span>
-            ) : null}
-            <span class="turn-time">
-              <Time iso={item.time} relativeOnly />
-            </span>
-          </header>
-          <div class="turn-text">{item.text || <span class="muted">(no text)</span>}</div>
-        </article>
-      );
+      return <Assistant item={item} deviceId={deviceId} api={api} />;
     case 'tool_call':
-      return <ToolCallCard call={item} deviceId={deviceId} api={api} />;
+      return <ToolCallCard call={item} time={item.time} deviceId={deviceId} api={api} />;
     case 'event':
       return <EventCard item={item} />;
     default:
@@ -174,16 +297,28 @@ function Thread({
   block,
   deviceId,
   api,
+  task,
 }: {
   block: Extract<Block, { kind: 'thread' }>;
   deviceId: string;
   api: Api;
+  /** The Agent call's description of the task, when the call is loaded. */
+  task: string | undefined;
 }) {
-  const calls = block.items.filter((i) => i.kind === 'tool_call').length;
+  const calls = block.items.reduce(
+    (n, i) => n + (i.kind === 'tool_call' ? 1 : i.kind === 'assistant' ? i.toolCalls.length : 0),
+    0,
+  );
+  const last = block.stop?.kind === 'subagent.stop' ? block.stop.lastMessage : null;
   return (
-    <section class="thread" aria-label={`Subagent ${block.agentType ?? block.agentId}`}>
+    <section
+      class="thread"
+      id={`thread-${block.agentId}`}
+      aria-label={`Subagent ${block.agentType ?? block.agentId}`}
+    >
       <header class="thread-head">
         <span class="thread-title">Subagent · {block.agentType ?? 'agent'}</span>
+        {task ? <span class="small">{task}</span> : null}
         <code class="small muted">{block.agentId}</code>
         <span class="muted small">{plural(calls, 'tool call')}</span>
         {block.start ? <Time iso={block.start.time} relativeOnly /> : null}
@@ -191,9 +326,10 @@ function Thread({
       </header>
       <div class="thread-body">
         {block.items.map((item) => (
-          <Item key={item.seq} item={item} deviceId={deviceId} api={api} />
+          <Item key={itemKey(item)} item={item} deviceId={deviceId} api={api} />
         ))}
         {block.items.length === 0 ? <p class="muted small">No turns recorded in this thread.</p> : null}
+        {last && block.items.length === 0 ? <p class="small">Last message: {last}</p> : null}
       </div>
     </section>
   );
@@ -210,6 +346,32 @@ function ClaudeArgs({ args }: { args: string[] }) {
         label="Claude Code arguments"
       />
     </Collapsible>
+  );
+}
+
+/** The policy the session enforced: where it came from, whether it was signed, and its hash. */
+function PolicySource({ conversation }: { conversation: Conversation }) {
+  const policy = (conversation.policy ?? {}) as Record<string, unknown>;
+  if (!conversation.policyHash) return <span class="muted">none</span>;
+  const KIND: Record<string, string> = {
+    'unsigned-file': 'Local file',
+    bundle: 'Signed bundle',
+    edge: 'Organization bundle',
+    'last-good-bundle': 'Last good bundle',
+  };
+  const kind = typeof policy.kind === 'string' ? (KIND[policy.kind] ?? policy.kind) : null;
+  return (
+    <>
+      {kind ? <span>{kind} </span> : null}
+      {policy.signed === false ? <Badge tone="warn">unsigned</Badge> : null}
+      {policy.signed === true ? <Badge tone="ok">signed</Badge> : null}
+      {typeof policy.version === 'number' ? <span class="small muted"> v{policy.version}</span> : null}
+      <div>
+        <code class="small" title={conversation.policyHash}>
+          {conversation.policyHash.slice(0, 16)}…
+        </code>
+      </div>
+    </>
   );
 }
 
@@ -259,14 +421,16 @@ function Context({
             ['Folder', conversation.cwd ? <code class="wrap">{conversation.cwd}</code> : null],
             ['Claude Code', conversation.claudeVersion],
             ['ceros', conversation.cerosVersion],
+            ['Model', conversation.model],
             ['Device key', <KeyBadge protection={conversation.keyProtection ?? device?.keyProtection} />],
+            ['Policy', <PolicySource conversation={conversation} />],
             [
-              'Policy',
-              conversation.policyHash ? (
-                <code title={conversation.policyHash}>{conversation.policyHash.slice(0, 16)}…</code>
-              ) : (
-                <span class="muted">none</span>
-              ),
+              'Claude session',
+              conversation.claudeSessionId ? (
+                <code class="small" title={conversation.claudeSessionId}>
+                  {shortId(conversation.claudeSessionId, 13)}
+                </code>
+              ) : null,
             ],
             [
               'Arguments',
@@ -374,13 +538,35 @@ export function SessionPage({
   const visible = useMemo(() => {
     if (!loaded) return [];
     if (filter === 'all') return loaded.items;
-    return loaded.items.filter(
+    // Calls shown inline under the turn that asked for them become items of their own here.
+    const calls: TimelineItem[] = loaded.items.flatMap((i): TimelineItem[] =>
+      i.kind === 'tool_call'
+        ? [i]
+        : i.kind === 'assistant'
+          ? i.toolCalls.map((call) => ({ ...call, kind: 'tool_call', seq: i.seq, time: i.time }))
+          : [],
+    );
+    return calls.filter(
       (i) =>
         i.kind === 'tool_call' &&
         (filter === 'tools' || i.decision?.effect === 'deny' || i.decision?.effect === 'ask'),
     );
   }, [loaded, filter]);
   const blocks = useMemo(() => toBlocks(visible), [visible]);
+  // What each subagent was asked to do, from the Agent call that ran it.
+  const tasks = useMemo(() => {
+    const map = new Map<string, string>();
+    for (const item of loaded?.items ?? [])
+      for (const call of item.kind === 'assistant'
+        ? item.toolCalls
+        : item.kind === 'tool_call'
+          ? [item]
+          : []) {
+        const description = (call.input as { description?: unknown } | null)?.description;
+        if (call.spawnedAgentId && typeof description === 'string') map.set(call.spawnedAgentId, description);
+      }
+    return map;
+  }, [loaded]);
 
   if (error && !loaded)
     return (
@@ -436,9 +622,15 @@ export function SessionPage({
             {blocks.length === 0 ? <p class="muted">Nothing to show with this filter.</p> : null}
             {blocks.map((block) =>
               block.kind === 'item' ? (
-                <Item key={block.item.seq} item={block.item} deviceId={deviceId} api={api} />
+                <Item key={itemKey(block.item)} item={block.item} deviceId={deviceId} api={api} />
               ) : (
-                <Thread key={`thread-${block.agentId}`} block={block} deviceId={deviceId} api={api} />
+                <Thread
+                  key={`thread-${block.agentId}`}
+                  block={block}
+                  deviceId={deviceId}
+                  api={api}
+                  task={tasks.get(block.agentId)}
+                />
               ),
             )}
           </div>

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { SeenOnDevice, ToolCall, ToolDefinition } from '../api.ts';
 import { Badge, DecisionBadge } from '../components/badges.tsx';
-import { Facts, JsonBlock } from '../components/code.tsx';
+import { CodeBlock, Facts, JsonBlock } from '../components/code.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { DiffView } from '../components/diff-view.tsx';
 import { PageHeader } from '../components/shell.tsx';
@@ -61,7 +61,7 @@ function Definitions() {
     return list.items.filter((d) => {
       if (kind === 'builtin' && d.mcpServer !== null) return false;
       if (kind === 'mcp' && d.mcpServer === null) return false;
-      if (kind === 'changed' && !d.schemaChanged) return false;
+      if (kind === 'changed' && !d.definitionChanged) return false;
       return (
         needle === '' ||
         d.name.toLowerCase().includes(needle) ||
@@ -89,7 +89,7 @@ function Definitions() {
             <option value="all">All tools</option>
             <option value="builtin">Built-in tools</option>
             <option value="mcp">MCP tools</option>
-            <option value="changed">Schema changed</option>
+            <option value="changed">Definition changed</option>
           </select>
         </div>
       </div>
@@ -142,6 +142,10 @@ function Definitions() {
                     {d.schemaChanged ? (
                       <Badge tone="warn" title={`${d.schemaVersions} different schemas seen for this name`}>
                         Changed · {d.schemaVersions} versions
+                      </Badge>
+                    ) : d.definitionChanged ? (
+                      <Badge tone="info" title={`${d.versions} different descriptions seen for this name`}>
+                        Description changed
                       </Badge>
                     ) : (
                       <span class="muted">Stable</span>
@@ -197,11 +201,19 @@ function DefinitionDialog({
           ['Source', definition.mcpServer ? <McpBadge server={definition.mcpServer} /> : 'Built-in'],
           ['First seen', <Time iso={definition.firstSeen} />],
           ['Last seen', <Time iso={definition.lastSeen} />],
-          ['Schema hash', <code title={definition.hash}>{definition.hash.slice(0, 20)}…</code>],
+          ['Definition hash', <code title={definition.hash}>{definition.hash.slice(0, 20)}…</code>],
           [
             'Schema versions',
             definition.schemaChanged ? (
               <Badge tone="warn">{`${definition.schemaVersions} versions seen`}</Badge>
+            ) : (
+              '1 (stable)'
+            ),
+          ],
+          [
+            'Definitions',
+            definition.definitionChanged ? (
+              <Badge tone="warn">{`${definition.versions} versions seen (description or schema)`}</Badge>
             ) : (
               '1 (stable)'
             ),
@@ -212,15 +224,23 @@ function DefinitionDialog({
       <JsonBlock value={definition.inputSchema} label="Input schema" />
       {previous ? (
         <>
-          <h3>Schema change</h3>
+          <h3>{definition.schemaChanged ? 'Schema change' : 'Description change'}</h3>
           <p class="small muted">
             Compared with the version first seen <Time iso={previous.firstSeen} />.
           </p>
-          <DiffView
-            before={prettyJson(previous.inputSchema)}
-            after={prettyJson(definition.inputSchema)}
-            label="Schema diff"
-          />
+          {definition.schemaChanged ? (
+            <DiffView
+              before={prettyJson(previous.inputSchema)}
+              after={prettyJson(definition.inputSchema)}
+              label="Schema diff"
+            />
+          ) : (
+            <DiffView
+              before={previous.description ?? ''}
+              after={definition.description ?? ''}
+              label="Description diff"
+            />
+          )}
         </>
       ) : null}
       <h3>Seen on devices</h3>
@@ -478,7 +498,14 @@ function CallDialog({ call, onClose }: { call: ToolCall; onClose: () => void }) 
           ],
           ['Tool use id', <code>{call.toolUseId}</code>],
           ['Source', call.mcpServer ? <McpBadge server={call.mcpServer} /> : 'Built-in'],
-          ['Subagent', call.agentId ? <code>{call.agentId}</code> : null],
+          [
+            'Subagent',
+            call.agentId ? (
+              <>
+                {call.agentType ?? 'agent'} <code class="small">{call.agentId}</code>
+              </>
+            ) : null,
+          ],
           ['Duration', typeof call.result?.durationMs === 'number' ? duration(call.result.durationMs) : null],
         ]}
       />
@@ -493,11 +520,19 @@ function CallDialog({ call, onClose }: { call: ToolCall; onClose: () => void }) 
         <ToolOutput response={call.result.response} error={call.result.error} open />
       ) : (
         <p class="muted small">
-          {call.decision?.effect === 'deny'
+          {call.decision?.effect === 'deny' && call.decision.mode !== 'monitor'
             ? 'The call did not run: the policy denied it.'
-            : 'No result was recorded.'}
+            : call.decision
+              ? 'No result was recorded.'
+              : 'Claude Code never ran this call.'}
         </p>
       )}
+      {call.modelResult && !call.result ? (
+        <>
+          <h3>{call.modelResult.isError ? 'What Claude was told (as an error)' : 'What Claude was told'}</h3>
+          <CodeBlock text={call.modelResult.text} label="What Claude was told" class="code-output" />
+        </>
+      ) : null}
     </Dialog>
   );
 }
