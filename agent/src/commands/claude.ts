@@ -22,7 +22,11 @@ import {
   createRevocationWatcher,
   createUploader,
   deviceRequestSigner,
+  fetchManagedMcpServers,
   fetchPolicyBundle,
+  MANAGED_MCP_PREFIX,
+  type ManagedMcpList,
+  type ManagedMcpServer,
   type RequestSigner,
   type RevocationWatcher,
   readEdgeConfig,
@@ -30,6 +34,7 @@ import {
   sessionRequestSigner,
   type Uploader,
   uploadCursorPath,
+  verifySignedDocument,
 } from '../edge-client/index.ts';
 import { lockExclusive, unlock } from '../journal/flock.ts';
 import { type JournalWriter, openJournalWriter } from '../journal/journal.ts';
@@ -196,6 +201,16 @@ export async function runClaudeCommand(
     );
   }
 
+  let managedMcp: ManagedMcpServer[] = [];
+  if (enrolled) {
+    managedMcp = await edgeManagedMcp(
+      enrolled.edgeUrl,
+      enrolled.orgSigningKey,
+      home,
+      deviceRequestSigner(device.record.deviceId, device.key),
+      ctx,
+    );
+  }
   if (!args.policyFile && enrolled) {
     policy = await edgePolicy(
       enrolled.edgeUrl,
@@ -233,7 +248,14 @@ export async function runClaudeCommand(
   let permissionsDeny: string[] = [];
   let mcpLists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] } = {};
   const userHome = ctx.env.HOME ?? home;
-  const mcpServers = discoverMcpServers(args.claudeArgs, userHome, projectDir);
+  const mcpServers = [
+    ...discoverMcpServers(args.claudeArgs, userHome, projectDir),
+    ...managedMcp.map((m) => ({
+      name: m.name,
+      source: 'managed' as const,
+      identity: m.transport === 'stdio' ? { command: [m.command, ...m.args] } : { url: m.url },
+    })),
+  ];
   const identities: Record<string, McpServerIdentity> = {};
   for (const server of mcpServers) if (server.identity) identities[server.name] = server.identity;
   let mcpVerdict: (name: string) => { status: 'allowed' | 'blocked'; rule: string | null; reason: string } =
@@ -358,11 +380,26 @@ export async function runClaudeCommand(
       proxyUrl: proxy.url,
       hookToken,
       permissionsDeny,
-      ...mcpLists,
+      ...withManagedAllowed(mcpLists, managedMcp),
     }),
   );
   writePrivateFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
-  const claudeArgs = insertBeforeDoubleDash(args.claudeArgs, ['--settings', settingsPath]);
+  const managedArgs: string[] = [];
+  if (managedMcp.length > 0) {
+    // Servers the organization manages: added for every session, and approved by definition.
+    const managedPath = join(runDir, `${sessionId.slice(0, 8)}.mcp.json`);
+    const config = Object.fromEntries(
+      managedMcp.map((m) => [
+        m.name,
+        m.transport === 'stdio'
+          ? { type: 'stdio', command: m.command, args: m.args, env: m.env }
+          : { type: 'http', url: m.url, headers: m.headers },
+      ]),
+    );
+    writePrivateFile(managedPath, `${JSON.stringify({ mcpServers: config }, null, 2)}\n`);
+    managedArgs.push('--mcp-config', managedPath);
+  }
+  const claudeArgs = insertBeforeDoubleDash(args.claudeArgs, [...managedArgs, '--settings', settingsPath]);
   const env = stringEnv(ctx.env);
   delete env.CLAUDE_CODE_SIMPLE;
   delete env.CLAUDE_CODE_SAFE_MODE;
@@ -549,6 +586,56 @@ export async function runClaudeCommand(
     rmSync(settingsPath, { force: true });
   }
   return { stdout: '', stderr: '', exitCode: result.exitCode };
+}
+
+/** An allowlist from the policy also admits the organization's managed servers. */
+function withManagedAllowed(
+  lists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] },
+  managed: ManagedMcpServer[],
+): { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] } {
+  if (!lists.allowedMcpServers || managed.length === 0) return lists;
+  return {
+    ...lists,
+    allowedMcpServers: [...lists.allowedMcpServers, ...managed.map((m) => ({ serverName: m.name }))],
+  };
+}
+
+/** The organization's managed MCP servers, verified; the last good list when the edge is away. */
+async function edgeManagedMcp(
+  edgeUrl: string,
+  orgSigningKey: string,
+  home: string,
+  signer: RequestSigner,
+  ctx: CommandContext,
+): Promise<ManagedMcpServer[]> {
+  const cache = join(home, 'policy', 'managed-mcp.json');
+  const cached = (): ManagedMcpServer[] => {
+    try {
+      const document = JSON.parse(readFileSync(cache, 'utf8')) as ManagedMcpList;
+      return verifySignedDocument(document, MANAGED_MCP_PREFIX, orgSigningKey).ok ? document.servers : [];
+    } catch {
+      return [];
+    }
+  };
+  try {
+    const client = createEdgeClient({ baseUrl: edgeUrl, signer });
+    const fetched = await Promise.race([
+      fetchManagedMcpServers(client, { orgSigningKey }),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the edge did not answer in 5 s')), 5_000),
+      ),
+    ]);
+    if (fetched.status === 'ok') {
+      writePrivateFile(cache, `${fetched.raw}\n`);
+      return fetched.document.servers;
+    }
+    return fetched.status === 'none' ? [] : cached();
+  } catch (error) {
+    ctx.progress(
+      `ceros: Cannot fetch managed MCP servers from ${edgeUrl} (${(error as Error).message}); using the last list`,
+    );
+    return cached();
+  }
 }
 
 /** Keys that may sign policy bundles besides the organization's: `CEROS_HOME/policy/trusted-keys.json`. */

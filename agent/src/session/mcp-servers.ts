@@ -5,7 +5,7 @@ import type { McpServerIdentity } from '@ceros/policy';
 /** An MCP server this session's Claude Code is configured to start, and where that came from. */
 export interface McpServerSeen {
   name: string;
-  source: 'mcp-config' | 'user' | 'local' | 'project';
+  source: 'mcp-config' | 'user' | 'local' | 'project' | 'managed';
   identity: McpServerIdentity | null;
 }
 

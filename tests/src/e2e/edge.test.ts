@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SmtpSink, startSmtpSink } from '../../../edge/src/testing/smtp-sink.ts';
 import { runClaude, spawnRetrying } from '../harness/claude.ts';
+import { mcpServerEntry, readMcpLog } from '../harness/mcp-server.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
 import { cerosSession, ROOT, readJournal } from './ceros.ts';
 import { enrollInBrowser, enrollmentCodeFrom } from './enroll-in-browser.ts';
@@ -319,6 +320,54 @@ describe('ceros with an edge', () => {
       }
     } finally {
       rmSync(dropIn, { force: true });
+      await s.close();
+    }
+  }, 120_000);
+
+  test('a managed MCP server defined on the edge starts in the next ceros claude session', async () => {
+    const s = await cerosSession([
+      turn(toolUseBlock('mcp__company__echo', { text: 'from the org' }, 'toolu_managed')),
+      turn('ok'),
+    ]);
+    try {
+      await enrollDevice(s.env);
+      const log = join(s.sandbox.home, 'company.log');
+      const entry = mcpServerEntry('company', log);
+      const admin = await adminSession();
+      const created = await fetch(`${edge.url}/v1/admin/managed-mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          cookie: admin.cookie,
+          'x-csrf-token': admin.csrf,
+          origin: edge.url,
+        },
+        body: JSON.stringify({
+          name: 'company',
+          transport: 'stdio',
+          command: entry.command,
+          args: entry.args,
+        }),
+      });
+      expect(created.status).toBeLessThan(300);
+      const run = await runClaude({
+        cmd: [join(ROOT, 'dist', 'ceros'), 'claude'],
+        args: [
+          '-p',
+          'use the company tool',
+          '--output-format',
+          'json',
+          '--allowedTools',
+          'mcp__company__echo',
+        ],
+        env: s.env,
+        cwd: s.sandbox.project,
+      });
+      expect(run.exitCode).toBe(0);
+      expect((await readMcpLog(log)).some((e) => e.event === 'call' && e.tool === 'echo')).toBe(true);
+      const seen = readJournal(s.home).find((e) => e.type === 'mcp.server' && e.payload.name === 'company');
+      expect(seen?.payload).toMatchObject({ source: 'managed', status: 'allowed' });
+    } finally {
       await s.close();
     }
   }, 120_000);
