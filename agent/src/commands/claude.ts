@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import {
   checkSessionPosture,
   createShellParser,
+  type EvaluationContext,
   evaluate,
   type McpServerIdentity,
   type PostureValue,
@@ -22,6 +23,7 @@ import {
   createRevocationWatcher,
   createUploader,
   deviceRequestSigner,
+  type EdgeClient,
   fetchManagedMcpServers,
   fetchPolicyBundle,
   MANAGED_MCP_PREFIX,
@@ -103,6 +105,7 @@ something this machine lacks, saying what to fix. When the device is enrolled wi
 const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 const DRAIN_TIMEOUT_MS = 5_000;
 const SYNC_AT_EXIT_MS = 5_000;
+const POLICY_POLL_MS = 60_000;
 
 export interface ClaudeDeps {
   /** Absolute path of the running ceros binary (hooks call it). */
@@ -264,6 +267,7 @@ export async function runClaudeCommand(
       rule: null,
       reason: 'No policy restricts MCP servers',
     });
+  let evaluationContext: EvaluationContext | undefined;
   if (policy) {
     const shell = await createShellParser(embeddedWasm());
     const home0 = userHome;
@@ -274,7 +278,8 @@ export async function runClaudeCommand(
       realpath: realpathDeepest,
       mcpServers: identities,
     };
-    decide = policyDecide(policy.compiled, { ...policyContext, shell }, () => facts);
+    evaluationContext = { ...policyContext, shell };
+    decide = policyDecide(policy.compiled, evaluationContext, () => facts);
     const compiled = policy.compiled;
     // The verdict a call to the server's tools would get: what Claude Code's lists enforce at spawn.
     mcpVerdict = (name) => {
@@ -342,9 +347,11 @@ export async function runClaudeCommand(
       ? Number(ctx.env.CEROS_POSTURE_INTERVAL_MS)
       : DEFAULT_REASSESS_INTERVAL_MS;
   let monitor: PostureMonitor | undefined;
+  // The policy can change mid-session (an edge publishes a new bundle); the hook path reads this.
+  let activeDecide = decide;
   const core = createSessionCore({
     recorder,
-    decide: guardDecide(decide),
+    decide: guardDecide((call) => activeDecide(call)),
     projectDir,
     ready,
     lockdown: () => lockdown,
@@ -413,6 +420,7 @@ export async function runClaudeCommand(
   const started = Date.now();
   const child = launchClaude(claudeBinary, claudeArgs, env, ctx.cwd);
   let revocation: RevocationWatcher | undefined;
+  let policyPoll: ReturnType<typeof setInterval> | undefined;
   const endClaude = (why: string) => {
     void endProcess(child.pid, { control: nodeProcessControl, graceMs: 5_000 }).catch(() => {});
     ctx.progress(`ceros: Ending Claude Code: ${why}`);
@@ -544,6 +552,37 @@ export async function runClaudeCommand(
         },
       });
       revocation.start();
+      if (!args.policyFile) {
+        // Bundles the organization publishes reach running sessions; the hook layer enforces them
+        // at once, Claude Code's own settings layer from the next session (settings are frozen).
+        const pollMs =
+          Number(ctx.env.CEROS_POLICY_POLL_MS) > 0 ? Number(ctx.env.CEROS_POLICY_POLL_MS) : POLICY_POLL_MS;
+        let polling = false;
+        policyPoll = setInterval(() => {
+          if (polling) return;
+          polling = true;
+          void pollPolicy(client, home, trustedKeys, policy?.source.version ?? undefined)
+            .then(async (next) => {
+              if (!next || next.source.hash === policy?.source.hash) return;
+              const shell = evaluationContext?.shell ?? (await createShellParser(embeddedWasm()));
+              evaluationContext = {
+                home: userHome,
+                cerosHome: home,
+                cerosBinary: deps.cerosBinary,
+                realpath: realpathDeepest,
+                mcpServers: identities,
+                shell,
+              };
+              policy = next;
+              activeDecide = policyDecide(next.compiled, evaluationContext, () => facts);
+              recorder.append('policy.updated', { ...next.source, signed: true });
+            })
+            .catch((error: unknown) => ctx.progress(`ceros: policy poll failed: ${(error as Error).message}`))
+            .finally(() => {
+              polling = false;
+            });
+        }, pollMs);
+      }
     }
   })();
   startup.then(markReady, (error: Error) => {
@@ -577,6 +616,7 @@ export async function runClaudeCommand(
   } finally {
     monitor?.stop();
     revocation?.stop();
+    clearInterval(policyPoll);
     await uploader?.stop();
     journal?.close();
     trust.close();
@@ -586,6 +626,19 @@ export async function runClaudeCommand(
     rmSync(settingsPath, { force: true });
   }
   return { stdout: '', stderr: '', exitCode: result.exitCode };
+}
+
+/** A newer signed bundle from the edge, verified (never older than the last good one), or null. */
+async function pollPolicy(
+  client: EdgeClient,
+  home: string,
+  trustedKeys: TrustedKey[],
+  lastVersion: number | undefined,
+): Promise<SessionPolicy | null> {
+  const fetched = await fetchPolicyBundle(client, { trustedKeys, ...(lastVersion ? { lastVersion } : {}) });
+  if (fetched.status !== 'ok') return null;
+  saveLastGoodBundle(home, JSON.parse(fetched.raw));
+  return readLastGoodBundle(home, trustedKeys);
 }
 
 /** An allowlist from the policy also admits the organization's managed servers. */

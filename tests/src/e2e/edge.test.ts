@@ -371,6 +371,44 @@ describe('ceros with an edge', () => {
       await s.close();
     }
   }, 120_000);
+
+  test('a policy published on the edge reaches a running session: the next tool call is decided by it', async () => {
+    let published: Promise<void> | undefined;
+    const s = await cerosSession((_request, index) => {
+      if (index === 0) return turn(toolUseBlock('Bash', { command: 'echo before' }, 'toolu_before'));
+      if (index === 1) {
+        published = publishPolicy(
+          'version: 1\ndefault: allow\nrules:\n  - id: no-bash-now\n    tools: [Bash]\n    effect: deny\n    reason: Bash was switched off by the security team\n',
+        );
+        // Time for the publish and for the session's 300 ms poll to pick it up.
+        return {
+          ...turn(toolUseBlock('Bash', { command: 'touch after-marker' }, 'toolu_after')),
+          delayMs: 3_000,
+        };
+      }
+      return undefined;
+    });
+    try {
+      await enrollDevice(s.env);
+      const run = await runClaude({
+        cmd: [join(ROOT, 'dist', 'ceros'), 'claude'],
+        args: ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'],
+        env: { ...s.env, CEROS_POLICY_POLL_MS: '300' },
+        cwd: s.sandbox.project,
+      });
+      await published;
+      expect(run.exitCode).toBe(0);
+      expect(s.api.toolResultFor('toolu_before')?.content).toContain('before');
+      expect(existsSync(join(s.sandbox.project, 'after-marker'))).toBe(false);
+      expect(s.api.toolResultFor('toolu_after')?.content).toContain(
+        'Bash was switched off by the security team',
+      );
+      const updated = readJournal(s.home).find((e) => e.type === 'policy.updated');
+      expect(updated?.payload).toMatchObject({ kind: 'last-good-bundle', signed: true });
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
 });
 
 /** `ceros enroll URL --no-browser`, with the test playing the human in the browser. */
@@ -392,4 +430,28 @@ async function enrollDevice(env: Record<string, string>): Promise<string> {
   return (
     JSON.parse(readFileSync(join(env.CEROS_HOME as string, 'config.json'), 'utf8')) as { deviceId: string }
   ).deviceId;
+}
+
+/** An admin creates a policy and publishes it: the edge signs the bundle. */
+async function publishPolicy(source: string): Promise<void> {
+  const admin = await adminSession();
+  const headers = {
+    'content-type': 'application/json',
+    cookie: admin.cookie,
+    'x-csrf-token': admin.csrf,
+    origin: edge.url,
+  };
+  const created = await fetch(`${edge.url}/v1/admin/policies`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: `p${Date.now()}`, source }),
+  });
+  if (created.status !== 201) throw new Error(`create policy: ${created.status} ${await created.text()}`);
+  const { id, version } = (await created.json()) as { id: string; version: number };
+  const publish = await fetch(`${edge.url}/v1/admin/policies/${id}/publish`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ version }),
+  });
+  if (publish.status >= 300) throw new Error(`publish: ${publish.status} ${await publish.text()}`);
 }
