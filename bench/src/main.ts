@@ -20,6 +20,7 @@ const groups: Group[] = [
       return [
         ...(await spine.benchHookRoundTrip(quick ? 100 : 500)),
         ...(await spine.benchProxyTtfb(quick ? 50 : 200)),
+        ...(await spine.benchJournalAppend(quick ? 300 : 2_000)),
         ...(await spine.benchSession(quick ? 20 : 50, quick ? 1 : 3)),
       ];
     },

@@ -219,3 +219,36 @@ export async function benchProxyTtfb(requests = 200): Promise<BenchLine[]> {
     },
   ];
 }
+
+/** Issue 5: the agent's journal append (canonical JSON + SHA-256 + Ed25519 + fdatasync) against a bare fdatasync'd write of the same size. */
+export async function benchJournalAppend(count = 2_000): Promise<BenchLine[]> {
+  const home = mkdtempSync(join(tmpdir(), 'ceros-bench-append-'));
+  const journal = await openTestJournal(home);
+  const payload = {
+    toolName: 'Bash',
+    toolInput: { command: 'git status --short' },
+    decision: { effect: 'allow', rule: null },
+  };
+  let started = performance.now();
+  for (let i = 0; i < count; i++) journal.append('tool.decision', payload);
+  const appendMs = performance.now() - started;
+  journal.close();
+  const { openSync, writeSync, fdatasyncSync, closeSync } = await import('node:fs');
+  const fd = openSync(join(home, 'floor.bin'), 'a', 0o600);
+  const line = Buffer.from(`${'x'.repeat(600)}\n`);
+  started = performance.now();
+  for (let i = 0; i < count; i++) {
+    writeSync(fd, line);
+    fdatasyncSync(fd);
+  }
+  const floorMs = performance.now() - started;
+  closeSync(fd);
+  rmSync(home, { recursive: true, force: true });
+  const rate = (ms: number) => Math.round(count / (ms / 1000));
+  return [
+    {
+      name: `journal append with fdatasync, ${count} entries`,
+      value: `${rate(appendMs)} entries/s (bare write+fdatasync ${rate(floorMs)}/s, ${(appendMs / floorMs).toFixed(2)}x its time)`,
+    },
+  ];
+}
