@@ -51,11 +51,14 @@ beforeAll(async () => {
   );
   expect(exported.status).toBe(200);
   doc = (await exported.json()) as AuditExport;
-  writeFileSync(
-    join(root, 'tests', 'fixtures', 'export', 'real-session-export.json'),
-    `${JSON.stringify(doc)}\n`,
-  );
-  writeFileSync(join(root, 'tests', 'fixtures', 'export', 'real-session-export.log-key'), `${logKey}\n`);
+  if (process.env.CEROS_WRITE_FIXTURES === '1') {
+    // Regenerates the kept copy: CEROS_WRITE_FIXTURES=1 bun test edge/src/ledger/real-session-export.test.ts
+    writeFileSync(
+      join(root, 'tests', 'fixtures', 'export', 'real-session-export.json'),
+      `${JSON.stringify(doc)}\n`,
+    );
+    writeFileSync(join(root, 'tests', 'fixtures', 'export', 'real-session-export.log-key'), `${logKey}\n`);
+  }
 }, 600_000);
 
 function verifyFile(tampered: AuditExport, name: string) {
