@@ -45,7 +45,6 @@ import { realpathDeepest } from '../policy-cli/realpath.ts';
 import {
   createPostureMonitor,
   DEFAULT_REASSESS_INTERVAL_MS,
-  diffPosture,
   endProcess,
   nodeProcessControl,
   type PostureMonitor,
@@ -501,7 +500,6 @@ export async function runClaudeCommand(
       },
       onError: (error) => ctx.progress(`ceros: posture re-check failed: ${(error as Error).message}`),
     });
-    void diffPosture;
     if (enrolled) {
       const client = createEdgeClient({
         baseUrl: enrolled.edgeUrl,
@@ -641,6 +639,25 @@ async function pollPolicy(
   return readLastGoodBundle(home, trustedKeys);
 }
 
+/** Edge requests at session start may not hold up Claude Code for long: the last good copy stands in. */
+const EDGE_START_TIMEOUT_MS = 5_000;
+async function withEdgeTimeout<T>(request: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      request,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the edge did not answer in ${EDGE_START_TIMEOUT_MS / 1000} s`)),
+          EDGE_START_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** An allowlist from the policy also admits the organization's managed servers. */
 function withManagedAllowed(
   lists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] },
@@ -672,12 +689,7 @@ async function edgeManagedMcp(
   };
   try {
     const client = createEdgeClient({ baseUrl: edgeUrl, signer });
-    const fetched = await Promise.race([
-      fetchManagedMcpServers(client, { orgSigningKey }),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('the edge did not answer in 5 s')), 5_000),
-      ),
-    ]);
+    const fetched = await withEdgeTimeout(fetchManagedMcpServers(client, { orgSigningKey }));
     if (fetched.status === 'ok') {
       writePrivateFile(cache, `${fetched.raw}\n`);
       return fetched.document.servers;
@@ -714,15 +726,12 @@ async function edgePolicy(
   const lastGood = readLastGoodBundle(home, trustedKeys);
   try {
     const client = createEdgeClient({ baseUrl: edgeUrl, signer });
-    const fetched = await Promise.race([
+    const fetched = await withEdgeTimeout(
       fetchPolicyBundle(client, {
         trustedKeys,
         ...(lastGood?.source.version ? { lastVersion: lastGood.source.version } : {}),
       }),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('the edge did not answer in 5 s')), 5_000),
-      ),
-    ]);
+    );
     if (fetched.status === 'ok') {
       saveLastGoodBundle(home, JSON.parse(fetched.raw));
       return readLastGoodBundle(home, trustedKeys);

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import {
   devicePublicKeyFromSpki,
-  entryHash,
   type JournalEntry,
   parseJournalEntry,
   verifyJournal,
@@ -130,5 +129,3 @@ function flagValue(argv: string[], flag: string): string | undefined {
   const at = argv.indexOf(flag);
   return at === -1 ? undefined : argv[at + 1];
 }
-
-export { entryHash };
