@@ -126,6 +126,12 @@ export {
   type VerifiedSignature,
 } from './note.ts';
 export {
+  REQUEST_HEADER,
+  REQUEST_SIGNING_PREFIX,
+  requestSigningString,
+  type SigningInput,
+} from './request-signing.ts';
+export {
   CERTIFICATE_SIGNING_PREFIX,
   certificateSigningBytes,
   type DigestSigner,

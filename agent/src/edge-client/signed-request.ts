@@ -3,49 +3,16 @@ import {
   canonicalJson,
   fromBase64Url,
   type JsonValue,
+  REQUEST_HEADER,
+  REQUEST_SIGNING_PREFIX,
+  requestSigningString,
   type SessionCertificate,
+  type SigningInput,
   toBase64Url,
 } from '@ceros/protocol';
 import type { DeviceKeyHandle } from '../keystore/keystore.ts';
 
-/**
- * The signed-request format shared with the edge (edge/src/auth/signed-request.ts keeps the same
- * constants; a golden vector in both test files keeps them equal). The signature covers the
- * method, the path with its query, the device and key, the timestamp, the nonce and the SHA-256 of
- * the body, after a domain-separation prefix. The nonce makes every request single use.
- */
-export const REQUEST_SIGNING_PREFIX = 'ceros/edge-request/v1\n';
-export const HEADER = {
-  device: 'x-ceros-device',
-  key: 'x-ceros-key',
-  timestamp: 'x-ceros-timestamp',
-  nonce: 'x-ceros-nonce',
-  signature: 'x-ceros-signature',
-  certificate: 'x-ceros-certificate',
-} as const;
-
-export interface SigningInput {
-  method: string;
-  pathAndQuery: string;
-  device: string;
-  key: string;
-  timestamp: string;
-  nonce: string;
-  body: Uint8Array;
-}
-
-export function requestSigningString(input: SigningInput): string {
-  const bodyHash = createHash('sha256').update(input.body).digest('hex');
-  return `${REQUEST_SIGNING_PREFIX}${[
-    input.method.toUpperCase(),
-    input.pathAndQuery,
-    input.device,
-    input.key,
-    input.timestamp,
-    input.nonce,
-    bodyHash,
-  ].join('\n')}`;
-}
+export { REQUEST_HEADER as HEADER, REQUEST_SIGNING_PREFIX, requestSigningString, type SigningInput };
 
 /** Who signs agent requests: the hardware device key, or a session key the device certified. */
 export interface RequestSigner {
@@ -100,12 +67,12 @@ export async function signRequest(
   });
   const signature = toBase64Url(await signer.sign(Buffer.from(message)));
   return {
-    [HEADER.device]: signer.deviceId,
-    [HEADER.key]: signer.keyId,
-    [HEADER.timestamp]: timestamp,
-    [HEADER.nonce]: nonce,
-    [HEADER.signature]: signature,
-    ...(signer.certificate ? { [HEADER.certificate]: signer.certificate } : {}),
+    [REQUEST_HEADER.device]: signer.deviceId,
+    [REQUEST_HEADER.key]: signer.keyId,
+    [REQUEST_HEADER.timestamp]: timestamp,
+    [REQUEST_HEADER.nonce]: nonce,
+    [REQUEST_HEADER.signature]: signature,
+    ...(signer.certificate ? { [REQUEST_HEADER.certificate]: signer.certificate } : {}),
   };
 }
 
