@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { ApiError, createApi, toQueryString } from './api.ts';
+import { ApiError, createApi, readAuditExport, toQueryString } from './api.ts';
 
 function fakeFetch(
   answers: Record<string, { status: number; body: unknown; headers?: Record<string, string> }>,
@@ -84,4 +84,48 @@ test('a network failure is a NETWORK ApiError', async () => {
 test('toQueryString() drops empty values', () => {
   expect(toQueryString({ user: '', device: 'd1', limit: 50, cursor: undefined })).toBe('?device=d1&limit=50');
   expect(toQueryString({})).toBe('');
+});
+
+test('auditExport() keeps the exact bytes the edge served and summarises the real recorded export', async () => {
+  const text = await Bun.file(
+    new URL('../../tests/fixtures/export/real-session-export.json', import.meta.url),
+  ).text();
+  const doc = JSON.parse(text) as { entries: unknown[]; devices: unknown[]; certificates: unknown[] };
+  const { fetch, calls } = fakeFetch({
+    'GET /v1/admin/export': {
+      status: 200,
+      body: text,
+      headers: { 'content-disposition': 'attachment; filename="ceros-audit-2026-11-01-2026-11-02.json"' },
+    },
+  });
+  const file = await createApi({ fetch }).auditExport({
+    from: '2026-11-01T00:00:00Z',
+    to: '2026-11-02T00:00:00Z',
+  });
+  expect(calls[0]?.url).toBe('/v1/admin/export?from=2026-11-01T00%3A00%3A00Z&to=2026-11-02T00%3A00%3A00Z');
+  expect(file.text).toBe(text);
+  expect(file.fileName).toBe('ceros-audit-2026-11-01-2026-11-02.json');
+  expect(file.entries).toBe(doc.entries.length);
+  expect(file.devices).toBe(doc.devices.length);
+  expect(file.sessions).toBe(doc.certificates.length);
+  expect(file.period.toIndex - file.period.fromIndex).toBe(doc.entries.length);
+});
+
+test('readAuditExport() refuses what is not an export, and a file name that leaves the folder', () => {
+  expect(() => readAuditExport('{"entries":[]}', null)).toThrow(/not an audit export/);
+  expect(() => readAuditExport('<html>', null)).toThrow(/not JSON/);
+  const end = 'log/acme\n3\nAAAA\n\n\u2014 log/acme sig1\n\u2014 witness/w1 sig2\n';
+  const summary = readAuditExport(
+    JSON.stringify({
+      origin: 'log/acme',
+      period: { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z', fromIndex: 1, toIndex: 3 },
+      checkpoints: { start: '', end },
+      devices: [],
+      certificates: [],
+      entries: [{}, {}],
+    }),
+    'attachment; filename="../../etc/passwd"',
+  );
+  expect(summary.fileName).toBe('ceros-audit-2026-11-01-2026-11-02.json');
+  expect(summary.cosignatures).toBe(1);
 });

@@ -252,6 +252,27 @@ export interface User {
 }
 
 /** One page of a device's raw signed entries: the exact canonical lines the edge stored. */
+/** The organization's transparency log: what an auditor passes to `ceros verify`. */
+export interface LogKey {
+  origin: string;
+  verifierKey: string;
+  witnesses: string[];
+}
+
+/** An audit export of a period (docs/spec/export.md), as the file the edge served and its summary. */
+export interface AuditExportFile {
+  fileName: string;
+  /** The file's exact bytes, as text. */
+  text: string;
+  origin: string;
+  period: { from: string; to: string; fromIndex: number; toIndex: number };
+  entries: number;
+  devices: number;
+  sessions: number;
+  /** Cosignatures on the end checkpoint (the log's own signature not counted). */
+  cosignatures: number;
+}
+
 export interface EntryLines {
   lines: string[];
   /** Seq to pass back as `after`; null when the device has no more entries. */
@@ -284,6 +305,8 @@ export interface Api {
   activity(page: PageQuery): Promise<Page<ActivityItem>>;
   adoptionGaps(page: PageQuery): Promise<Page<AdoptionGap>>;
   exportEntries(deviceId: string, page: { after?: number; limit?: number }): Promise<EntryLines>;
+  logKey(): Promise<LogKey>;
+  auditExport(range: { from: string; to: string }): Promise<AuditExportFile>;
 
   policies(): Promise<PolicySummary[]>;
   policy(id: string): Promise<PolicyDetail>;
@@ -415,6 +438,12 @@ export function createApi(options: ApiOptions = {}): Api {
         nextAfter: next === null || next === '' ? null : Number(next),
       };
     },
+    logKey: () => get('/v1/admin/log-key'),
+    auditExport: async (range) => {
+      const path = `/v1/admin/export${toQueryString(range)}`;
+      const { response, text } = await send('GET', path);
+      return readAuditExport(text, response.headers.get('content-disposition'), path);
+    },
 
     policies: () => items('/v1/admin/policies'),
     policy: (id) => get(`/v1/admin/policies/${seg(id)}`),
@@ -429,5 +458,58 @@ export function createApi(options: ApiOptions = {}): Api {
     deleteManagedMcp: async (id) => {
       await json('DELETE', `/v1/admin/managed-mcp/${seg(id)}`);
     },
+  };
+}
+
+/** A signed note's signature lines: `— name base64`, after the blank line that ends its text. */
+function signatureLines(note: string): number {
+  const body = note.split('\n\n').slice(1).join('\n\n');
+  return body.split('\n').filter((line) => line.startsWith('\u2014 ')).length;
+}
+
+/** Summarises an audit export without trusting it: `ceros verify` is what checks it. */
+export function readAuditExport(
+  text: string,
+  disposition: string | null,
+  path = 'the export',
+): AuditExportFile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new ApiError('BAD_RESPONSE', `Cannot read the edge's answer to GET ${path}: not JSON`, 200);
+  }
+  const d = doc as {
+    format?: unknown;
+    origin?: unknown;
+    period?: { from?: unknown; to?: unknown; fromIndex?: unknown; toIndex?: unknown };
+    checkpoints?: { end?: unknown };
+    devices?: unknown;
+    certificates?: unknown;
+    entries?: unknown;
+  } | null;
+  const p = d?.period;
+  if (
+    typeof d?.origin !== 'string' ||
+    typeof p?.from !== 'string' ||
+    typeof p.to !== 'string' ||
+    typeof p.fromIndex !== 'number' ||
+    typeof p.toIndex !== 'number' ||
+    typeof d.checkpoints?.end !== 'string' ||
+    !Array.isArray(d.entries) ||
+    !Array.isArray(d.devices) ||
+    !Array.isArray(d.certificates)
+  )
+    throw new ApiError('BAD_RESPONSE', `The edge's answer to GET ${path} is not an audit export`, 200);
+  const named = disposition?.match(/filename="([^"/\\]+)"/)?.[1];
+  return {
+    fileName: named ?? `ceros-audit-${p.from.slice(0, 10)}-${p.to.slice(0, 10)}.json`,
+    text,
+    origin: d.origin,
+    period: { from: p.from, to: p.to, fromIndex: p.fromIndex, toIndex: p.toIndex },
+    entries: d.entries.length,
+    devices: d.devices.length,
+    sessions: d.certificates.length,
+    cosignatures: Math.max(0, signatureLines(d.checkpoints.end) - 1),
   };
 }

@@ -636,7 +636,12 @@ async function pollPolicy(
   const fetched = await fetchPolicyBundle(client, { trustedKeys, ...(lastVersion ? { lastVersion } : {}) });
   if (fetched.status !== 'ok') return null;
   saveLastGoodBundle(home, JSON.parse(fetched.raw));
-  return readLastGoodBundle(home, trustedKeys);
+  return fromEdge(readLastGoodBundle(home, trustedKeys));
+}
+
+/** A bundle the edge just served (or confirmed unchanged): the journal says so, not "last good". */
+function fromEdge(policy: SessionPolicy | null): SessionPolicy | null {
+  return policy && { ...policy, source: { ...policy.source, kind: 'edge' } };
 }
 
 /** Edge requests at session start may not hold up Claude Code for long: the last good copy stands in. */
@@ -734,9 +739,9 @@ async function edgePolicy(
     );
     if (fetched.status === 'ok') {
       saveLastGoodBundle(home, JSON.parse(fetched.raw));
-      return readLastGoodBundle(home, trustedKeys);
+      return fromEdge(readLastGoodBundle(home, trustedKeys));
     }
-    return lastGood;
+    return fetched.status === 'not-modified' ? fromEdge(lastGood) : lastGood;
   } catch (error) {
     if (lastGood)
       ctx.progress(

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { exportPeriod } from '../ledger/period-export.ts';
 import { createTransparencyLog } from '../ledger/transparency-log.ts';
+import { verifyCommand } from '../ledger/verify-command.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { parseFlags } from './flags.ts';
 import { LEDGER_FLAGS, LEDGER_HELP, parseLedgerConfig } from './ledger-config.ts';
@@ -103,7 +104,7 @@ export async function runExportCommand(
     return done(
       [
         `Exported ${doc.entries.length} entries of ${org.name} (log ${doc.origin}, leaves ${doc.period.fromIndex}..${doc.period.toIndex}) to ${path}`,
-        `Check it with: ceros verify ${path} --log-key ${key.verifierKey}`,
+        `Check it with: ${verifyCommand(path, key)}`,
         '',
       ].join('\n'),
     );

@@ -50,6 +50,8 @@ export interface LogKeyInfo {
   readonly origin: string;
   /** The C2SP verifier key devices pin and auditors pass to `ceros verify --log-key`. */
   readonly verifierKey: string;
+  /** Verifier keys of the witnesses this edge asks to cosign (`ceros verify --witness-key`). */
+  readonly witnesses: readonly string[];
 }
 
 export interface InclusionProof {
@@ -422,7 +424,11 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
 
     async logKey(orgId) {
       const key = await keyOf(orgId);
-      return { origin: key.origin, verifierKey: key.verifierKey };
+      return {
+        origin: key.origin,
+        verifierKey: key.verifierKey,
+        witnesses: witnesses.map((w) => w.key.text),
+      };
     },
 
     async size(orgId) {

@@ -10,11 +10,22 @@ import {
   createApp,
   createLibsqlStore,
   createOutboxMailer,
+  createTransparencyLog,
   type EdgeStore,
   type OutboxMailer,
+  type TransparencyLog,
 } from '@ceros/edge';
+import {
+  createNoteSigner,
+  NOTE_COSIGNATURE_V1,
+  type NoteVerifierKey,
+  parseVerifierKey,
+} from '@ceros/protocol';
 import { buildConsole, type ConsoleBuild } from '@ceros/ui';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { serveWitness } from '../../../agent/src/witness/serve.ts';
+import { createMemoryWitnessStore } from '../../../agent/src/witness/store.ts';
+import { createWitness, type Witness, witnessLogsFromKeys } from '../../../agent/src/witness/witness.ts';
 import { serveForTest } from '../../../edge/src/testing/serve.ts';
 
 export const ROOT = join(import.meta.dir, '..', '..', '..');
@@ -27,7 +38,51 @@ export interface ConsoleEdge {
   org: { id: string; slug: string; name: string };
   admin: string;
   build: ConsoleBuild;
+  /** The organization's transparency log (every ingested entry), cosigned by one witness. */
+  tlog: TransparencyLog;
+  logKey: string;
+  witnessKey: string;
   stop(): Promise<void>;
+}
+
+/**
+ * A C2SP witness (the agent package's, as `ceros witness` runs it) on a loopback port; it follows
+ * the log once `follow(logKey)` names it, since the edge creates the log key on first use.
+ */
+function startWitness() {
+  const signer = createNoteSigner(
+    'witness.acme.test/w1',
+    NOTE_COSIGNATURE_V1,
+    crypto.getRandomValues(new Uint8Array(32)),
+  );
+  let witness: Witness | undefined;
+  const server = serveWitness(
+    {
+      name: signer.name,
+      verifierKey: signer.verifierKey,
+      addCheckpoint: (body) => {
+        if (!witness) throw new Error('The witness follows no log yet');
+        return witness.addCheckpoint(body);
+      },
+    },
+    { port: 0, hostname: '127.0.0.1' },
+  );
+  return {
+    server,
+    endpoint: {
+      url: server.url,
+      key: (parseVerifierKey(signer.verifierKey) as { value: NoteVerifierKey }).value,
+    },
+    verifierKey: signer.verifierKey,
+    follow(logKey: string) {
+      witness = createWitness({
+        signer,
+        logs: witnessLogsFromKeys([logKey]),
+        store: createMemoryWitnessStore(),
+        now: () => Math.floor(Date.now() / 1000),
+      });
+    },
+  };
 }
 
 export async function startConsoleEdge(options: {
@@ -48,7 +103,17 @@ export async function startConsoleEdge(options: {
   );
   await store.updateOrgSettings(org.id, { allowedDomains: [options.allowedDomain ?? 'acme.test'] });
   const outbox = createOutboxMailer();
-  const app = createApp({ store, mailer: outbox });
+  const witness = startWitness();
+  const tlog = createTransparencyLog({
+    store,
+    name: 'edge.acme.test',
+    witnesses: [witness.endpoint],
+    checkpointIntervalMs: 500,
+  });
+  const logKey = (await tlog.logKey(org.id)).verifierKey;
+  witness.follow(logKey);
+  tlog.start();
+  const app = createApp({ store, mailer: outbox, tlog });
   const served = serveForTest(app);
   return {
     url: served.url,
@@ -57,8 +122,13 @@ export async function startConsoleEdge(options: {
     org: { id: org.id, slug: org.slug, name: org.name },
     admin,
     build,
+    tlog,
+    logKey,
+    witnessKey: witness.verifierKey,
     stop: async () => {
       await served.stop();
+      await tlog.stop();
+      await witness.server.stop();
       store.close();
     },
   };

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { cerosBinary, readJournal } from '../e2e/ceros.ts';
+import { mcpServerEntry, readMcpLog } from '../harness/mcp-server.ts';
+import { toolUseBlock, turn } from '../harness/scripted-api.ts';
 import {
   type ConsoleEdge,
   expectText,
@@ -12,6 +15,7 @@ import {
   signInThroughConsole,
   startConsoleEdge,
 } from './console-edge.ts';
+import { enrollNextSessionMachine, type NextSessionMachine } from './next-session.ts';
 import { type RealSession, seedRealSession, seedSampleDevice } from './seed.ts';
 
 /**
@@ -26,6 +30,8 @@ let context: BrowserContext;
 let page: Page;
 let real: RealSession;
 let sample: { deviceId: string; sessionId: string };
+/** A second developer's machine, enrolled mid-suite, whose next sessions follow what the admin did. */
+let machine: NextSessionMachine | undefined;
 const pageErrors: string[] = [];
 
 /** Views full page; dialogs at the viewport, where they are. */
@@ -52,6 +58,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await machine?.close();
   await context?.close();
   await edge?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -153,6 +160,41 @@ describe('the console in Chromium against a real edge', () => {
     expect(JSON.parse(version?.source ?? '{}').mcp.allow).toEqual(['shady']);
   }, 20_000);
 
+  test('in the next session the approved server works and a server nobody approved never starts', async () => {
+    machine = await enrollNextSessionMachine(edge, context, 'dev2@acme.test');
+    const shadyLog = join(dir, 'shady.log');
+    const rogueLog = join(dir, 'rogue.log');
+    const mcpConfig = {
+      mcpServers: { shady: mcpServerEntry('shady', shadyLog), rogue: mcpServerEntry('rogue', rogueLog) },
+    };
+    const run = await machine.run(
+      'Echo through the approved server',
+      [
+        turn(toolUseBlock('mcp__shady__echo', { text: 'approved by secops' }, 'toolu_shady')),
+        turn('Echoed.'),
+      ],
+      ['--mcp-config', JSON.stringify(mcpConfig), '--allowedTools', 'mcp__shady__echo,mcp__rogue__echo'],
+    );
+    expect(run.exitCode).toBe(0);
+    expect((await readMcpLog(shadyLog)).some((e) => e.event === 'call' && e.tool === 'echo')).toBe(true);
+    expect(JSON.stringify(machine.session.api.toolResultFor('toolu_shady')?.content)).toContain(
+      'approved by secops',
+    );
+    // Blocked before the connection exists: the unapproved server's process never ran.
+    expect(await readMcpLog(rogueLog)).toEqual([]);
+    const servers = readJournal(machine.session.home).filter((e) => e.type === 'mcp.server');
+    expect(servers.find((e) => e.payload.name === 'shady')?.payload).toMatchObject({ status: 'allowed' });
+    expect(servers.find((e) => e.payload.name === 'rogue')?.payload).toMatchObject({
+      status: 'blocked',
+      rule: 'mcp-allowlist',
+    });
+    // The session went up to the edge as it ended: the console lists the blocked server.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'MCP servers' }).waitFor();
+    await expectText(page.locator('tr[data-server="rogue"]'), 'blocked');
+    await shot('07c-mcp-servers-next-session');
+  }, 120_000);
+
   test('a policy is fixed where validation points, saved and published with its diff', async () => {
     await nav('Policies', 'Policies');
     await page.getByRole('link', { name: 'New policy' }).click();
@@ -181,6 +223,46 @@ describe('the console in Chromium against a real edge', () => {
     const published = (await edge.store.listPolicies(edge.org.id)).find((p) => p.name === 'team-default');
     expect(published?.publishedVersion).toBe(2);
   }, 20_000);
+
+  test('the next session enforces the published policy, and the console shows the denied call', async () => {
+    if (!machine) throw new Error('The MCP test enrolls the machine first');
+    const marker = join(machine.session.sandbox.project, 'install.sh');
+    const run = await machine.run(
+      'Download the installer',
+      [
+        turn(
+          toolUseBlock(
+            'Bash',
+            { command: `curl -fsSL https://downloads.example/install.sh -o ${marker}` },
+            'toolu_curl',
+          ),
+        ),
+        turn('The download was blocked by policy.'),
+      ],
+      ['--allowedTools', 'Bash'],
+    );
+    expect(run.exitCode).toBe(0);
+    const journal = readJournal(machine.session.home);
+    const start = journal.filter((e) => e.type === 'session.start').at(-1);
+    expect(start?.payload.policy).toMatchObject({ kind: 'edge', signed: true, version: 2 });
+    const decision = journal.find((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_curl');
+    expect(decision?.payload.decision).toMatchObject({
+      effect: 'deny',
+      rule: 'no-curl',
+      reason: 'No downloads',
+    });
+    expect(JSON.stringify(machine.session.api.toolResultFor('toolu_curl')?.content)).toContain(
+      'No downloads',
+    );
+    await nav('Conversations', 'Conversations');
+    await page.locator('[data-ready="conversations"]').waitFor();
+    await page.getByRole('link', { name: /Download the installer/ }).click();
+    await page.locator('[data-loaded="complete"]').waitFor();
+    const denied = page.getByRole('article', { name: 'Bash tool call, denied' });
+    await expectVisible(denied.getByText('No downloads', { exact: true }));
+    await expectVisible(denied.getByText('no-curl', { exact: true }));
+    await shot('09b-session-next-policy');
+  }, 120_000);
 
   test('the real device shows the posture its session measured, its key protection and versions', async () => {
     await nav('Devices', 'Devices');
@@ -222,14 +304,52 @@ describe('the console in Chromium against a real edge', () => {
     ]);
     const file = join(dir, download.suggestedFilename());
     await download.saveAs(file);
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines.length).toBeGreaterThanOrEqual(real.entries);
-    expect(lines.every((line) => typeof JSON.parse(line).sig === 'string')).toBe(true);
-    await expectVisible(page.getByText('Every entry verified'));
-    await expectText(
-      page.getByLabel('Verify command', { exact: true }),
-      `ceros verify ${download.suggestedFilename()} --log-key`,
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { entries: { seq: number; device: string }[] };
+    expect(doc.entries.length).toBeGreaterThanOrEqual(real.entries);
+    await expectVisible(page.getByText('End checkpoint cosigned by 1 witness'));
+    // The command the console shows, run as shown (with the built binary for `ceros`).
+    const command =
+      (await page.getByLabel('Verify command', { exact: true }).locator('pre').textContent()) ?? '';
+    expect(command).toBe(
+      `ceros verify ${download.suggestedFilename()} --log-key ${edge.logKey} --witness-key ${edge.witnessKey}`,
     );
+    const verify = async (path: string) => {
+      const args = command.split(' ').slice(2);
+      args[0] = path;
+      const proc = Bun.spawn([cerosBinary(), 'verify', ...args, '--json'], {
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      return { code, out, err };
+    };
+    const good = await verify(file);
+    expect(good.err).toBe('');
+    expect(good.code).toBe(0);
+    const report = JSON.parse(good.out) as {
+      ok: boolean;
+      counts: { entries: number };
+      users: string[];
+      devices: { id: string }[];
+      checkpoints: { end: { cosignatures: unknown[] } };
+    };
+    expect(report).toMatchObject({ ok: true, counts: { entries: doc.entries.length } });
+    expect(report.checkpoints.end.cosignatures).toHaveLength(1);
+    expect(report.users).toEqual(expect.arrayContaining(['dev2@acme.test']));
+    expect(report.devices.map((d) => d.id)).toEqual(
+      expect.arrayContaining([real.deviceId, machine?.deviceId]),
+    );
+    // Dropping the denied curl call from the file is caught, naming where.
+    const cut = doc.entries.filter((e) => !JSON.stringify(e).includes('toolu_curl'));
+    expect(cut.length).toBeLessThan(doc.entries.length);
+    const tampered = join(dir, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify({ ...doc, entries: cut }));
+    const bad = await verify(tampered);
+    expect(bad.code).toBe(3);
     await shot('14-activity-export');
     expect(pageErrors).toEqual([]);
   }, 20_000);

@@ -404,7 +404,7 @@ describe('ceros with an edge', () => {
         'Bash was switched off by the security team',
       );
       const updated = readJournal(s.home).find((e) => e.type === 'policy.updated');
-      expect(updated?.payload).toMatchObject({ kind: 'last-good-bundle', signed: true });
+      expect(updated?.payload).toMatchObject({ kind: 'edge', signed: true });
     } finally {
       await s.close();
     }

@@ -1,5 +1,6 @@
+import { verifyCommand } from '@ceros/edge/src/ledger/verify-command.ts';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Api, Device } from '../api.ts';
+import type { Api, AuditExportFile, Device, LogKey } from '../api.ts';
 import { Badge, PostureBadge, type Tone } from '../components/badges.tsx';
 import { CodeBlock, Collapsible, JsonBlock } from '../components/code.tsx';
 import { AncestryChain, PostureReport } from '../components/evidence.tsx';
@@ -491,27 +492,20 @@ function AdminActions() {
   );
 }
 
-interface ExportResult {
-  fileName: string;
-  url: string;
-  entries: number;
-  devices: number;
-  bad: number;
-  unknown: number;
-}
-
 const DAY = 86_400_000;
 
-/** Downloads every signed entry of a period (all devices, or one) as JSON lines, verified first. */
+/**
+ * The audit export of a period (docs/spec/export.md): the log's signed checkpoints at both ends,
+ * every entry between them, the device keys and session certificates, as one file an auditor
+ * checks offline with `ceros verify` and the log's key, shown here next to it.
+ */
 function Export() {
-  const { api, session } = useConsole();
-  const devices = useDeviceDirectory(api);
+  const { api } = useConsole();
   const [from, setFrom] = useState(() => toLocalInput(new Date(Date.now() - 7 * DAY).toISOString()));
   const [to, setTo] = useState(() => toLocalInput(new Date(Date.now() + 60_000).toISOString()));
-  const [deviceId, setDeviceId] = useState('');
-  const [busy, setBusy] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<ExportResult | null>(null);
+  const [result, setResult] = useState<{ file: AuditExportFile; key: LogKey; url: string } | null>(null);
 
   useEffect(
     () => () => {
@@ -530,57 +524,21 @@ function Export() {
     }
     setError(null);
     setResult(null);
-    const targets = [...devices.values()].filter(
-      (d) => d.journalHead !== null && (deviceId === '' || d.id === deviceId),
-    );
-    const lines: string[] = [];
-    let bad = 0;
-    let unknown = 0;
-    let used = 0;
+    setBusy(true);
     try {
-      for (const [index, device] of targets.entries()) {
-        setBusy(`Reading ${device.hostname ?? device.id} (${index + 1} of ${targets.length})…`);
-        const all: ParsedEntry[] = [];
-        let after = -1;
-        for (;;) {
-          const page = await api.exportEntries(device.id, { after, limit: 10_000 });
-          for (const line of page.lines) {
-            const entry = parseEntryLine(line);
-            if (entry) all.push(entry);
-          }
-          if (page.nextAfter === null) break;
-          after = page.nextAfter;
-        }
-        const inPeriod = all.filter((e) => e.time >= fromIso && e.time < toIso);
-        if (inPeriod.length === 0) continue;
-        used++;
-        const checks = await verifyEntries(all, null, sessionKeysOf(all));
-        for (const e of inPeriod) {
-          const check = checks.get(e.seq);
-          if (check?.chain === 'bad' || check?.signature === 'bad') bad++;
-          else if (check?.chain !== 'ok' || check.signature !== 'ok') unknown++;
-          lines.push(e.line);
-        }
-      }
-      const day = (iso: string) => iso.slice(0, 10).replace(/-/g, '');
-      const fileName = `ceros-${session.org.slug}-${day(fromIso)}-${day(toIso)}.jsonl`;
-      const url = URL.createObjectURL(
-        new Blob(
-          lines.map((l) => `${l}\n`),
-          { type: 'application/x-ndjson' },
-        ),
-      );
-      setResult({ fileName, url, entries: lines.length, devices: used, bad, unknown });
+      const [file, key] = await Promise.all([api.auditExport({ from: fromIso, to: toIso }), api.logKey()]);
+      const url = URL.createObjectURL(new Blob([file.text], { type: 'application/json' }));
+      setResult({ file, key, url });
       const link = document.createElement('a');
       link.href = url;
-      link.download = fileName;
+      link.download = file.fileName;
       document.body.append(link);
       link.click();
       link.remove();
     } catch (caught) {
       setError((caught as Error).message);
     } finally {
-      setBusy(null);
+      setBusy(false);
     }
   };
 
@@ -589,8 +547,9 @@ function Export() {
       <form class="card form-grid" onSubmit={run} aria-label="Export a period">
         <h2 class="card-title">Export a period</h2>
         <p class="small muted">
-          Every signed entry recorded in the period, as the devices signed it. The console checks each hash
-          link and signature before the file is saved.
+          One file with every entry the transparency log holds for the period, the log&apos;s signed
+          checkpoints at both ends (with witness cosignatures), the device keys and the session certificates.
+          Anyone can check it offline: nothing in it has to be trusted.
         </p>
         <div class="filters">
           <div class="field">
@@ -613,26 +572,15 @@ function Export() {
               onInput={(e) => setTo(e.currentTarget.value)}
             />
           </div>
-          <div class="field">
-            <label for="x-device">Devices</label>
-            <select id="x-device" value={deviceId} onChange={(e) => setDeviceId(e.currentTarget.value)}>
-              <option value="">All devices</option>
-              {[...devices.values()].map((d) => (
-                <option key={d.id} value={d.id}>
-                  {deviceLabel(devices, d.id)} · {d.user}
-                </option>
-              ))}
-            </select>
-          </div>
           <div class="field field-actions">
-            <button type="submit" class="btn btn-primary" disabled={busy !== null}>
+            <button type="submit" class="btn btn-primary" disabled={busy}>
               {busy ? 'Exporting…' : 'Export'}
             </button>
           </div>
         </div>
         {busy ? (
           <p class="small muted" role="status">
-            {busy}
+            The edge is collecting the period&apos;s entries and proofs…
           </p>
         ) : null}
         {error ? (
@@ -641,38 +589,43 @@ function Export() {
           </p>
         ) : null}
       </form>
-      {result ? (
-        <section class="card" aria-labelledby="export-done-h">
-          <h2 id="export-done-h" class="card-title">
-            {result.fileName}
-          </h2>
-          <p>
-            {plural(result.entries, 'entry', 'entries')} from {plural(result.devices, 'device')}.{' '}
-            {result.bad > 0 ? (
-              <Badge tone="bad">{`${result.bad} failed verification`}</Badge>
-            ) : result.unknown > 0 ? (
-              <Badge tone="neutral">{`${result.unknown} not fully checked`}</Badge>
-            ) : (
-              <Badge tone="ok">Every entry verified</Badge>
-            )}{' '}
-            <a href={result.url} download={result.fileName}>
-              Download again
-            </a>
-          </p>
-          <h3>Verify it offline</h3>
-          <CodeBlock
-            text={`ceros verify ${result.fileName} --log-key "$CEROS_LOG_KEY"`}
-            label="Verify command"
-          />
-          <p class="small muted">
-            <code>--log-key</code> is the verifier key of the edge's transparency log (name+hash+key).
-            Offline, <code>ceros verify</code> also checks the entries against the log's signed checkpoints,
-            which travel in the edge's audit-export format; this edge does not serve checkpoints yet, so this
-            file holds the entries alone and the console has checked their hash chain and session signatures
-            above.
-          </p>
-        </section>
-      ) : null}
+      {result ? <ExportDone {...result} /> : null}
     </div>
+  );
+}
+
+function ExportDone({ file, key, url }: { file: AuditExportFile; key: LogKey; url: string }) {
+  const leaves = file.period.toIndex - file.period.fromIndex;
+  return (
+    <section class="card" aria-labelledby="export-done-h">
+      <h2 id="export-done-h" class="card-title">
+        {file.fileName}
+      </h2>
+      <p>
+        {plural(file.entries, 'entry', 'entries')} from {plural(file.devices, 'device')} and{' '}
+        {plural(file.sessions, 'session')}: leaves {count(file.period.fromIndex)} to{' '}
+        {count(file.period.toIndex)} of log <code>{file.origin}</code>
+        {leaves === 0 ? ' (nothing was recorded in this period)' : ''}, between{' '}
+        <Time iso={file.period.from} /> and <Time iso={file.period.to} />.{' '}
+        {file.cosignatures > 0 ? (
+          <Badge tone="ok">{`End checkpoint cosigned by ${plural(file.cosignatures, 'witness', 'witnesses')}`}</Badge>
+        ) : (
+          <Badge tone="neutral">No witness cosigned the end checkpoint</Badge>
+        )}{' '}
+        <a href={url} download={file.fileName}>
+          Download again
+        </a>
+      </p>
+      <h3>Verify it offline</h3>
+      <CodeBlock text={verifyCommand(file.fileName, key)} label="Verify command" />
+      <p class="small muted">
+        <code>ceros verify</code> checks both checkpoints against the log key
+        {key.witnesses.length > 0 ? ' and the witness keys' : ''}, that the entries are exactly the log&apos;s
+        leaves between them, and every entry&apos;s hash chain, signature and session certificate; it exits 0
+        only if all of that holds and otherwise names the first bad entry. Compare the log key with the one
+        your devices pinned at enrollment (<code>~/.ceros/log-key</code>) or the one published to you out of
+        band: an auditor should not take it from the same place as the file.
+      </p>
+    </section>
   );
 }
