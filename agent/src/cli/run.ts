@@ -15,6 +15,7 @@ import { cerosHome } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { openInBrowser } from '../wrapper/launch.ts';
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from './command.ts';
+import { LOG_RECEIPTS_HELP, runLogReceipts } from './log-receipts.ts';
 
 export const MAIN_HELP = `ceros ${VERSION}: the trust layer for AI coding agents
 
@@ -22,7 +23,8 @@ Usage: ceros <command> [options]
 
 Commands:
   claude [args...]   Launch Claude Code through ceros (records everything, enforces policy)
-  log                List this device's journal; \`ceros log verify\` checks it
+  log                List this device's journal; \`ceros log verify\` checks it, \`ceros log
+                     receipts\` shows what the edge's transparency log has proven it holds
   policy             Check, test, explain and print policies (\`ceros policy --help\`)
   posture            Show this device's posture and how long each probe took
   enroll [URL]       Enroll this device with your organization's edge
@@ -48,7 +50,7 @@ export interface RunDeps {
 
 const HELPS: Readonly<Record<string, string>> = {
   claude: CLAUDE_HELP,
-  log: LOG_HELP,
+  log: `${LOG_HELP}\n${LOG_RECEIPTS_HELP}`,
   policy: POLICY_HELP,
   posture: POSTURE_HELP,
   enroll: ENROLL_HELP,
@@ -77,7 +79,7 @@ export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps)
     case 'claude':
       return runClaudeCommand(rest, ctx, deps);
     case 'log':
-      return runLog(rest, ctx);
+      return rest[0] === 'receipts' ? runLogReceipts(rest.slice(1), ctx) : runLog(rest, ctx);
     case 'policy':
       return runPolicyCommand(
         rest,

@@ -16,16 +16,18 @@ import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/comm
 import { embeddedWasm } from '../decide/assets.ts';
 import { ALLOW_ALL, type Decide, guardDecide } from '../decide/decision.ts';
 import {
-  checkLogConsistency,
   createEdgeClient,
   createFileLogTrustStore,
+  createFileReceiptStore,
   createJsonlEntryReader,
+  createLogMonitor,
   createRevocationWatcher,
   createUploader,
   deviceRequestSigner,
   type EdgeClient,
   fetchManagedMcpServers,
   fetchPolicyBundle,
+  type LogMonitor,
   MANAGED_MCP_PREFIX,
   type ManagedMcpList,
   type ManagedMcpServer,
@@ -104,6 +106,8 @@ something this machine lacks, saying what to fix. When the device is enrolled wi
 const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 const DRAIN_TIMEOUT_MS = 5_000;
 const SYNC_AT_EXIT_MS = 5_000;
+/** The log check after the final flush: consistency and the receipt of the session's last entry. */
+const LOG_CHECK_AT_EXIT_MS = 3_000;
 const POLICY_POLL_MS = 60_000;
 
 export interface ClaudeDeps {
@@ -419,6 +423,8 @@ export async function runClaudeCommand(
   const started = Date.now();
   const child = launchClaude(claudeBinary, claudeArgs, env, ctx.cwd);
   let revocation: RevocationWatcher | undefined;
+  let logMonitor: LogMonitor | undefined;
+  let ledgerAlerted = false;
   let policyPoll: ReturnType<typeof setInterval> | undefined;
   const endClaude = (why: string) => {
     void endProcess(child.pid, { control: nodeProcessControl, graceMs: 5_000 }).catch(() => {});
@@ -510,30 +516,31 @@ export async function runClaudeCommand(
           certificate: keys.certificate,
         }),
       });
-      const logTrust = createFileLogTrustStore(home);
-      let lastLogCheck = 0;
+      // At every sync: does the edge's log still extend what this device verified, and does it
+      // hold what was just uploaded? (docs/spec/receipt.md)
+      const monitor = createLogMonitor({
+        client,
+        trust: createFileLogTrustStore(home),
+        receipts: createFileReceiptStore(home),
+        onAlert: (alert) => {
+          ctx.progress(`ceros: ${alert.message}`);
+          try {
+            const { code, message, evidence } = alert;
+            recorder.append('alert', { kind: 'ledger', code, message, evidence });
+            ledgerAlerted = true;
+          } catch {
+            // The journal closed while the check ran (session over): the line above told the user.
+          }
+        },
+      });
+      logMonitor = monitor;
       uploader = createUploader({
         client,
         deviceId: device.record.deviceId,
         readEntriesAfter: createJsonlEntryReader(join(home, 'journal', 'journal.jsonl')),
         cursorPath: uploadCursorPath(home),
-        // After uploads, at most once a minute: does the edge's log still extend what this device verified?
         onEvent: (event) => {
-          if (event.kind !== 'uploaded' || Date.now() - lastLogCheck < 60_000) return;
-          lastLogCheck = Date.now();
-          void checkLogConsistency(client, logTrust).then(
-            (check) => {
-              if (check.kind !== 'alert') return;
-              ctx.progress(`ceros: ${check.message}`);
-              recorder.append('alert', {
-                kind: 'ledger',
-                code: check.code,
-                message: check.message,
-                evidence: check.evidence,
-              });
-            },
-            () => {},
-          );
+          if (event.kind === 'uploaded') void monitor.uploaded(event.last);
         },
       });
       uploader.start();
@@ -608,6 +615,13 @@ export async function runClaudeCommand(
     if (uploader) {
       ctx.progress('ceros: syncing the journal to the edge...');
       await Promise.race([uploader.flush(), new Promise((r) => setTimeout(r, SYNC_AT_EXIT_MS))]);
+    }
+    if (uploader && logMonitor) {
+      // Also after a flush that failed: an unreachable edge only leaves entries pending. An alert
+      // journaled by a check (this one or one the flush started) is sent before the session ends.
+      await Promise.race([logMonitor.sync(), new Promise((r) => setTimeout(r, LOG_CHECK_AT_EXIT_MS))]);
+      if (ledgerAlerted)
+        await Promise.race([uploader.flush(), new Promise((r) => setTimeout(r, LOG_CHECK_AT_EXIT_MS))]);
     }
   } catch (error) {
     ctx.progress(`ceros: Cannot close the session journal: ${(error as Error).message}`);

@@ -12,8 +12,10 @@ import { cerosHome } from '../state/secure-fs.ts';
 
 export const LOG_HELP = `Usage: ceros log [--session ID] [--type TYPE] [--json]
        ceros log verify [--json]
+       ceros log receipts [--json]
 
-Lists the entries of this device's journal, or verifies it.
+Lists the entries of this device's journal, verifies it, or shows what the edge's transparency
+log has proven it holds (receipts; see ceros log receipts --help).
 
   --session ID   Only entries of this ceros session (a prefix is enough)
   --type TYPE    Only entries of this type (e.g. tool.decision)

@@ -19,6 +19,7 @@ import {
   createMemoryLogTrustStore,
   logCheckpointPath,
   logKeyPath,
+  verifyLogCheckpoint,
 } from './checkpoints.ts';
 import { createEdgeClient, type EdgeClient } from './client.ts';
 import { deviceRequestSigner } from './signed-request.ts';
@@ -202,5 +203,52 @@ describe('checkLogConsistency()', () => {
       error: { code: 'UNREACHABLE' },
     });
     expect(store.logKey).toBeUndefined();
+  });
+});
+
+describe('verifyLogCheckpoint()', () => {
+  test('a larger checkpoint that extends the verified one is adopted; an older one it extends is accepted and not adopted', async () => {
+    await grow(5);
+    const older = (await tlog.latestCheckpoint(edge.orgId)).note;
+    await grow(4);
+    const store = createMemoryLogTrustStore();
+    await checkLogConsistency(client, store);
+    const verified = store.checkpoint;
+    expect(await verifyLogCheckpoint(client, store, older)).toMatchObject({
+      kind: 'consistent',
+      size: 6,
+      previousSize: 10,
+    });
+    expect(store.checkpoint).toBe(verified);
+
+    await grow(3);
+    const newer = (await tlog.latestCheckpoint(edge.orgId)).note;
+    expect(await verifyLogCheckpoint(client, store, newer)).toMatchObject({ kind: 'consistent', size: 13 });
+    expect(store.checkpoint).toBe(newer);
+  });
+
+  test('an older checkpoint the verified one does not extend is FORKED, not REWOUND', async () => {
+    await grow(9);
+    const store = createMemoryLogTrustStore();
+    await checkLogConsistency(client, store);
+    const tree = rewrittenTree(6, 2);
+    const signer = await logSigner();
+    const note = signCheckpoint(
+      { origin: signer.name, size: 6, rootHash: tree.root(), extensions: [] },
+      signer,
+    );
+    // The edge's real proof from 6 to 10 cannot lead from the rewritten root to the verified one.
+    const check = await verifyLogCheckpoint(client, store, note);
+    expect(check).toMatchObject({ kind: 'alert', code: 'FORKED' });
+    expect(check.kind === 'alert' && check.message).toContain('do not extend the edge');
+  });
+
+  test('without a pinned log key there is nothing to check against', async () => {
+    await grow(2);
+    const note = (await tlog.latestCheckpoint(edge.orgId)).note;
+    expect(await verifyLogCheckpoint(client, createMemoryLogTrustStore(), note)).toMatchObject({
+      kind: 'unavailable',
+      error: { code: 'NO_LOG_KEY' },
+    });
   });
 });

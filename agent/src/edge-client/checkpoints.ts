@@ -133,19 +133,52 @@ export async function checkLogConsistency(client: EdgeClient, stored: LogTrustSt
     logKey = body.logKey;
     stored.pinLogKey(logKey);
   }
+  return judgeCheckpoint(client, stored, logKey, body.checkpoint, {
+    latest: true,
+    announcedKey: body.logKey,
+  });
+}
+
+/**
+ * Checks a checkpoint the edge handed over with something else (an inclusion proof's) against
+ * what this device verified: signed by the pinned key, and either the same tree, a larger one
+ * that provably extends it (then kept as the new verified checkpoint), or a smaller one that it
+ * provably extends (a prefix of the verified tree: what is proven in it is proven in the verified
+ * one). Unlike `checkLogConsistency`, a smaller checkpoint is not a rewind here: the edge may
+ * prove against an older checkpoint than its latest. Needs a pinned key (run
+ * `checkLogConsistency` first).
+ */
+export async function verifyLogCheckpoint(
+  client: EdgeClient,
+  stored: LogTrustStore,
+  note: string,
+): Promise<LogCheck> {
+  const logKey = stored.readLogKey();
+  if (!logKey)
+    return unavailable('NO_LOG_KEY', "Cannot check the edge's checkpoint: no log key is pinned yet");
+  return judgeCheckpoint(client, stored, logKey, note, { latest: false });
+}
+
+async function judgeCheckpoint(
+  client: EdgeClient,
+  stored: LogTrustStore,
+  logKey: string,
+  note: string,
+  mode: { latest: true; announcedKey: string } | { latest: false },
+): Promise<LogCheck> {
   const previousNote = stored.readCheckpoint() ?? null;
   const alert = (code: LogAlertCode, message: string): LogCheck => ({
     kind: 'alert',
     code,
     message,
-    evidence: { logKey: logKey as string, stored: previousNote, received: body.checkpoint },
+    evidence: { logKey, stored: previousNote, received: note },
   });
 
-  const received = openCheckpoint(body.checkpoint, { logKey });
+  const received = openCheckpoint(note, { logKey });
   if (!received.ok)
     return alert(
       'BAD_LOG_SIGNATURE',
-      `The edge's log checkpoint is not signed by the pinned log key${body.logKey !== logKey ? ` (the edge now announces key "${body.logKey}")` : ''}: ${received.error}`,
+      `The edge's log checkpoint is not signed by the pinned log key${mode.latest && mode.announcedKey !== logKey ? ` (the edge now announces key "${mode.announcedKey}")` : ''}: ${received.error}`,
     );
   const next = received.value.checkpoint;
   // A stored checkpoint that no longer opens (edited file, key pinned anew) cannot anchor anything.
@@ -154,20 +187,21 @@ export async function checkLogConsistency(client: EdgeClient, stored: LogTrustSt
     const opened = openCheckpoint(previousNote, { logKey });
     return opened.ok ? opened.value : undefined;
   })();
+  const consistent = (): LogCheck => ({
+    kind: 'consistent',
+    size: next.size,
+    previousSize: previous?.checkpoint.size ?? null,
+    checkpoint: note,
+  });
   const accept = (): LogCheck => {
-    stored.writeCheckpoint(body.checkpoint);
-    return {
-      kind: 'consistent',
-      size: next.size,
-      previousSize: previous?.checkpoint.size ?? null,
-      checkpoint: body.checkpoint,
-    };
+    stored.writeCheckpoint(note);
+    return consistent();
   };
   if (!previous) return accept();
   const old = previous.checkpoint;
   if (old.origin !== next.origin)
     return alert('ORIGIN_CHANGED', `The edge's checkpoint is for log "${next.origin}", not "${old.origin}"`);
-  if (next.size < old.size)
+  if (next.size < old.size && mode.latest)
     return alert(
       'REWOUND',
       `The edge rewound its log: it signed ${old.size} entries before and now shows ${next.size}; entries were removed or lost`,
@@ -182,9 +216,11 @@ export async function checkLogConsistency(client: EdgeClient, stored: LogTrustSt
         );
   }
 
+  const [smaller, larger] = next.size < old.size ? [next, old] : [old, next];
   let proofBody: unknown;
   try {
-    proofBody = (await client.request('GET', `/v1/agent/consistency?from=${old.size}&to=${next.size}`)).body;
+    proofBody = (await client.request('GET', `/v1/agent/consistency?from=${smaller.size}&to=${larger.size}`))
+      .body;
   } catch (error) {
     if (error instanceof EdgeClientError) return { kind: 'unavailable', error };
     throw error;
@@ -197,7 +233,10 @@ export async function checkLogConsistency(client: EdgeClient, stored: LogTrustSt
   if (!verdict.ok)
     return alert(
       'FORKED',
-      `The edge's log of ${next.size} entries does not extend the ${old.size} this device verified: history was rewritten (${verdict.reason})`,
+      next.size > old.size
+        ? `The edge's log of ${next.size} entries does not extend the ${old.size} this device verified: history was rewritten (${verdict.reason})`
+        : `The ${old.size} entries this device verified do not extend the edge's log of ${next.size}: history was rewritten (${verdict.reason})`,
     );
-  return accept();
+  // The verified checkpoint stays the larger of the two.
+  return next.size > old.size ? accept() : consistent();
 }

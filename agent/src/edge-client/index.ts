@@ -7,6 +7,7 @@ export {
   type LogTrustStore,
   logCheckpointPath,
   logKeyPath,
+  verifyLogCheckpoint,
 } from './checkpoints.ts';
 export {
   createEdgeClient,
@@ -38,6 +39,8 @@ export {
   startEnrollment,
 } from './enrollment.ts';
 export { createJsonlEntryReader } from './jsonl-reader.ts';
+export { createLogMonitor, type LogMonitor, type LogMonitorOptions, type SyncResult } from './log-monitor.ts';
+export { type LogStatus, readLogStatus } from './log-status.ts';
 export {
   type FetchResult,
   fetchManagedMcpServers,
@@ -49,6 +52,21 @@ export {
   type VerifyResult,
   verifySignedDocument,
 } from './policy.ts';
+export {
+  createFileReceiptStore,
+  createMemoryReceiptStore,
+  fetchReceipt,
+  type LedgerAlert,
+  type LedgerAlertCode,
+  type Receipt,
+  type ReceiptCheck,
+  type ReceiptStore,
+  type ReceiptVerification,
+  readReceipts,
+  receiptSchema,
+  receiptsPath,
+  verifyReceipt,
+} from './receipts.ts';
 export {
   createRevocationWatcher,
   type DeviceStatus,

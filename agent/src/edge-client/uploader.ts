@@ -31,7 +31,14 @@ export interface UploaderOptions {
 }
 
 export type UploaderEvent =
-  | { kind: 'uploaded'; accepted: number; duplicates: number; cursor: number }
+  | {
+      kind: 'uploaded';
+      accepted: number;
+      duplicates: number;
+      cursor: number;
+      /** The batch's last entry, as read from the journal: the one to get an inclusion receipt for. */
+      last: JournalEntry;
+    }
   | { kind: 'rewound'; from: number; to: number }
   /** The edge refused a batch as too large; the next ones are smaller. */
   | { kind: 'split'; entries: number }
@@ -140,7 +147,13 @@ export function createUploader(options: UploaderOptions): Uploader {
       saveCursor(last.seq);
       failures = 0;
       batchLimit = maxEntries;
-      emit({ kind: 'uploaded', accepted: body.accepted ?? 0, duplicates: body.duplicates ?? 0, cursor });
+      emit({
+        kind: 'uploaded',
+        accepted: body.accepted ?? 0,
+        duplicates: body.duplicates ?? 0,
+        cursor,
+        last,
+      });
       return { kind: 'progress' };
     } catch (caught) {
       const error =

@@ -176,6 +176,19 @@ describe('ceros with an edge', () => {
         return (await exported.text()).split('\n').filter((l) => l.trim() !== '').length;
       };
       expect(await head()).toBe(local.length);
+      // At the end of the session the device verified the log and holds an inclusion receipt for
+      // its last entry (docs/spec/receipt.md).
+      const receipts = () => {
+        const run = Bun.spawnSync([ceros, 'log', 'receipts', '--json'], { env: s.env, stdout: 'pipe' });
+        expect(run.exitCode).toBe(0);
+        return JSON.parse(run.stdout.toString()) as Record<string, unknown>;
+      };
+      expect(existsSync(join(s.home, 'receipts.jsonl'))).toBe(true);
+      expect(receipts()).toMatchObject({
+        device: config.deviceId,
+        highestSeq: local.at(-1)?.seq,
+        pending: 0,
+      });
       const calls = JSON.stringify(await get('/v1/admin/tool-calls'));
       expect(calls).toContain('echo edge-e2e');
       expect(calls).toContain(DEV);
@@ -206,6 +219,10 @@ describe('ceros with an edge', () => {
         expect(again.exitCode).toBe(0);
         const all = readJournal(s.home);
         expect(await head()).toBe(all.length);
+        // The restarted edge's log extends what the device verified before the outage, and the
+        // entries queued offline got their receipt once uploaded.
+        expect(all.some((e) => e.type === 'alert' && e.payload.kind === 'ledger')).toBe(false);
+        expect(receipts()).toMatchObject({ highestSeq: all.at(-1)?.seq, pending: 0 });
         expect(JSON.stringify(await get('/v1/admin/tool-calls'))).toContain('echo offline');
       } finally {
         await offline.close();
