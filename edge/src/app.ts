@@ -1,4 +1,4 @@
-import { parsePolicy } from '@ceros/policy';
+import { createShellParser, parsePolicy, type ShellParser } from '@ceros/policy';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { adminAuth } from './auth/admin-auth.ts';
@@ -46,6 +46,7 @@ const LOGIN_PATHS = new Set(['/v1/admin/login/start', '/v1/admin/login/verify'])
 /** The edge API. Stateless apart from `deps.store`: any number of instances can share one database. */
 export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
   const clock = deps.clock;
+  let shell: Promise<ShellParser> | undefined;
   const ctx: AppContext = {
     store: deps.store,
     mailer: deps.mailer,
@@ -53,6 +54,13 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
     ledger: deps.ledger,
     tlog: deps.tlog,
     validatePolicy: deps.validatePolicy ?? parsePolicyValidator,
+    shellParser: () => {
+      shell ??= createShellParser(deps.shellWasm ?? {}).catch((error: unknown) => {
+        shell = undefined;
+        throw error;
+      });
+      return shell;
+    },
     binaries: deps.binaries,
     settings: { ...DEFAULT_SETTINGS, ...deps.settings },
     log: deps.log ?? (() => {}),

@@ -1,3 +1,4 @@
+import type { ShellParser, ShellParserOptions } from '@ceros/policy';
 import type { TransparencyLog } from './ledger/transparency-log.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { AdminSession, Device, EdgeStore } from './store/store.ts';
@@ -89,6 +90,8 @@ export interface EdgeDeps {
   /** Each organization's Merkle log and checkpoints (ledger/); without it the edge keeps no log. */
   tlog?: TransparencyLog;
   validatePolicy?: PolicyValidator;
+  /** The tree-sitter wasm files for replaying shell commands; from source, the installed packages. */
+  shellWasm?: ShellParserOptions;
   binaries?: BinarySource;
   settings?: Partial<EdgeSettings>;
   log?: (line: string) => void;
@@ -102,6 +105,8 @@ export interface AppContext {
   ledger: Ledger | undefined;
   tlog: TransparencyLog | undefined;
   validatePolicy: PolicyValidator;
+  /** The bash parser policy evaluation needs, loaded on first use. */
+  shellParser: () => Promise<ShellParser>;
   binaries: BinarySource | undefined;
   settings: EdgeSettings;
   log: (line: string) => void;

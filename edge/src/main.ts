@@ -4,6 +4,9 @@
  */
 import './store/libsql-native.ts';
 import { dirname, resolve } from 'node:path';
+// The bash grammar for replaying drafts against recorded commands, embedded in the compiled edge.
+import bashWasm from '../../node_modules/tree-sitter-bash/tree-sitter-bash.wasm' with { type: 'file' };
+import runtimeWasm from '../../node_modules/web-tree-sitter/tree-sitter.wasm' with { type: 'file' };
 
 const compiled = import.meta.path.startsWith('/$bunfs/');
 const { runEdgeCli, serveDeps } = await import('./cli/run.ts');
@@ -24,7 +27,7 @@ if (outcome.kind === 'done') {
 }
 
 const deps = await serveDeps(outcome.config, log);
-const app = createApp(deps);
+const app = createApp({ ...deps, shellWasm: { runtimeWasm, bashWasm } });
 const server = Bun.serve({
   port: outcome.config.port,
   hostname: outcome.config.host,

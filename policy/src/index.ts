@@ -31,6 +31,7 @@ export type {
   McpServerEntry,
   PolicyDocument,
   PolicyRule,
+  PolicyTestCase,
   PostureRequirement,
 } from './document/schema.ts';
 export { PolicyError, type PolicyErrorCode } from './errors.ts';
@@ -51,6 +52,14 @@ export {
   toEvaluationInput,
 } from './hook-payload.ts';
 export { createFakeRealpath, type RealpathFn } from './paths/resolve.ts';
+export {
+  type PolicyTestReport,
+  type PolicyTestResult,
+  runPolicyTests,
+  TEST_HOME,
+  TEST_PROJECT,
+  testDeviceContext,
+} from './policy-tests.ts';
 export { checkSessionPosture, type PostureCheck, type PostureFinding } from './posture.ts';
 export { type ReplayCall, type ReplayedDecision, type ReplayResult, replayDecisions } from './replay.ts';
 export { type AnalyzeOptions, analyzeShell } from './shell/analyze.ts';

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { allowedServerNames, newAllowlistPolicy, withServerAllowed } from './allowlist.ts';
+import { allowedServerNames, allowlistMisses, newAllowlistPolicy, withServerAllowed } from './allowlist.ts';
 
 test('withServerAllowed() appends the server to mcp.allow and keeps the rest of the policy', () => {
   const source = JSON.stringify({
@@ -30,4 +30,12 @@ test('withServerAllowed() refuses YAML sources, which this view cannot rewrite',
 test('newAllowlistPolicy() allows tools and only the approved server', () => {
   expect(allowedServerNames(newAllowlistPolicy('github'))).toEqual(['github']);
   expect(JSON.parse(newAllowlistPolicy('github')).default).toBe('allow');
+});
+
+test('allowlistMisses() tells when an allowlist leaves a server out, and cannot tell for YAML', () => {
+  const listed = '{"version":1,"default":"allow","mcp":{"allow":["shady",{"name":"linear"}]}}';
+  expect(allowlistMisses(listed, 'docs')).toBe(true);
+  expect(allowlistMisses(listed, 'linear')).toBe(false);
+  expect(allowlistMisses('{"version":1,"default":"allow"}', 'docs')).toBe(false);
+  expect(allowlistMisses('version: 1\n', 'docs')).toBeNull();
 });

@@ -53,3 +53,15 @@ export function newAllowlistPolicy(name: string): string {
     2,
   )}\n`;
 }
+
+/**
+ * Whether the policy restricts MCP servers to an allowlist that does not name `name`: then a
+ * server the organization manages is still blocked on devices until it is approved too. Null
+ * when the source cannot be read here (YAML).
+ */
+export function allowlistMisses(source: string, name: string): boolean | null {
+  const doc = parseJsonPolicy(source);
+  if (!doc) return null;
+  const hasList = isObj(doc.mcp) && Array.isArray(doc.mcp.allow);
+  return hasList && !allowedServerNames(source).includes(name);
+}

@@ -9,6 +9,7 @@
  * which the edge hands out in the body of `login/verify` and `GET /v1/admin/session`.
  */
 import type { EdgeErrorCode, SessionResponse } from '@ceros/edge';
+import type { DraftEvaluation } from '@ceros/edge/src/policy/evaluate-draft.ts';
 import type { DecisionView, TimelineItem, ToolCallView } from '@ceros/edge/src/query/timeline.ts';
 import type { DashboardCounts, DeviceStatus, UserStatus } from '@ceros/edge/src/store/store.ts';
 
@@ -273,6 +274,8 @@ export interface AuditExportFile {
   cosignatures: number;
 }
 
+export type { DraftEvaluation };
+
 export interface EntryLines {
   lines: string[];
   /** Seq to pass back as `after`; null when the device has no more entries. */
@@ -311,6 +314,8 @@ export interface Api {
   policies(): Promise<PolicySummary[]>;
   policy(id: string): Promise<PolicyDetail>;
   validatePolicy(source: string): Promise<PolicyValidation>;
+  /** The draft's test cases, and the calls of the last `days` days decided again under it. */
+  evaluatePolicy(source: string, days: number): Promise<DraftEvaluation>;
   createPolicy(name: string, source: string): Promise<{ id: string; version: number }>;
   addPolicyVersion(id: string, source: string): Promise<{ version: number }>;
   publishPolicy(id: string, version: number): Promise<Published>;
@@ -448,6 +453,7 @@ export function createApi(options: ApiOptions = {}): Api {
     policies: () => items('/v1/admin/policies'),
     policy: (id) => get(`/v1/admin/policies/${seg(id)}`),
     validatePolicy: (source) => json('POST', '/v1/admin/policies/validate', { source }),
+    evaluatePolicy: (source, days) => json('POST', '/v1/admin/policies/evaluate', { source, days }),
     createPolicy: (name, source) => json('POST', '/v1/admin/policies', { name, source }),
     addPolicyVersion: (id, source) => json('POST', `/v1/admin/policies/${seg(id)}/versions`, { source }),
     publishPolicy: (id, version) => json('POST', `/v1/admin/policies/${seg(id)}/publish`, { version }),

@@ -79,6 +79,22 @@ describe('ceros policy check', () => {
 });
 
 describe('ceros policy test', () => {
+  test("without --cases runs the policy's own tests:, naming a failing case and what was decided", async () => {
+    files.set(
+      'with-tests.yaml',
+      'version: 1\ndefault: allow\nrules:\n  - id: no-curl\n    effect: deny\n    programs: [curl]\n    reason: No downloads\ntests:\n  - name: curl is denied\n    tool: Bash\n    input: { command: "curl -s https://x.example" }\n    expect: deny\n  - name: reading keys is denied\n    tool: Read\n    input: { file_path: /home/dev/.ssh/id_rsa }\n    expect: deny\n',
+    );
+    const result = await run(['test', 'with-tests.yaml']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL with-tests.yaml tests.1 reading keys is denied: expected deny, got allow (default: Allowed by the policy default)',
+    );
+    expect(result.stdout).toContain('1 passed, 1 failed');
+    const none = await run(['test', 'minimal.json']);
+    expect(none.exitCode).toBe(64);
+    expect(none.stderr).toContain('minimal.json has no tests:');
+  });
+
   test('passes the bypass corpus under strict with the shared fixture context', async () => {
     const result = await run([
       'test',

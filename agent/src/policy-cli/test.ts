@@ -1,19 +1,22 @@
-import { type Decision, evaluate } from '@ceros/policy';
+import { type CompiledPolicy, type Decision, evaluate, runPolicyTests } from '@ceros/policy';
 import { type CommandResult, EXIT } from '../cli/command.ts';
 import { parseCliArgs } from './args.ts';
 import { type CaseContext, evaluationContext, expectationFor, parseCaseFile } from './cases.ts';
 import type { PolicyCliDeps } from './deps.ts';
 import { formatIssue, loadPolicyFile } from './load.ts';
 
-export const TEST_HELP = `Usage: ceros policy test FILE --cases CASES [--context CONTEXT] [--expect NAME] [--json]
+export const TEST_HELP = `Usage: ceros policy test FILE [--cases CASES] [--context CONTEXT] [--expect NAME] [--json]
 
 Runs tool-call fixtures through a policy and compares each decision with the expected one.
+Without --cases, runs the test cases the policy carries itself (tests: in the policy; each
+{name, tool, input, expect}, decided on a model device with home /home/dev and project
+/home/dev/project). The edge refuses to publish a version whose own cases fail.
 CASES is JSONL (one case a line) or JSON ({"context", "cases"} or a list). A case is
 {"name", "payload": <PreToolUse hook payload>, "expect": EXPECT} where EXPECT is an effect
 ("allow", "ask", "deny"), {"effect", "rule"}, or a map from policy name to either.
 
 Options:
-  --cases FILE     the fixtures (required)
+  --cases FILE     the fixtures (default: the policy's own tests:)
   --context FILE   JSON {"home", "projectDir", "cerosHome", "cerosBinary", "links", "posture"};
                    "links" ({"/link": "/target"}) replaces the real file system for symlinks
   --expect NAME    which key of an expectation map to use (default: the policy's name)
@@ -38,12 +41,8 @@ export async function policyTest(args: readonly string[], deps: PolicyCliDeps): 
   if (parsed.flags.has('--help')) return { stdout: TEST_HELP, stderr: '', exitCode: EXIT.OK };
   const [file, ...extra] = parsed.positional;
   const casesFile = parsed.values.get('--cases');
-  if (parsed.errors.length > 0 || !file || !casesFile || extra.length > 0) {
-    const problems = [
-      ...parsed.errors,
-      ...(file ? [] : ['Missing FILE']),
-      ...(casesFile ? [] : ['Missing --cases CASES']),
-    ];
+  if (parsed.errors.length > 0 || !file || extra.length > 0) {
+    const problems = [...parsed.errors, ...(file ? [] : ['Missing FILE'])];
     return {
       stdout: '',
       stderr: `${problems.join('\n') || 'Too many arguments'}\n\n${TEST_HELP}`,
@@ -57,6 +56,7 @@ export async function policyTest(args: readonly string[], deps: PolicyCliDeps): 
       stderr: `${loaded.readError ?? loaded.issues.map((issue) => formatIssue(file, issue)).join('\n')}\n`,
       exitCode: EXIT.FAILURE,
     };
+  if (!casesFile) return embeddedTests(file, loaded.policy, parsed.flags.has('--json'), deps);
   let caseFile: ReturnType<typeof parseCaseFile>;
   let context: CaseContext;
   try {
@@ -112,5 +112,31 @@ export async function policyTest(args: readonly string[], deps: PolicyCliDeps): 
   lines.push(
     `${passed} passed, ${failed.length} failed, ${skipped} without an expectation for "${policyName ?? '(unnamed policy)'}"`,
   );
+  return { stdout: `${lines.join('\n')}\n`, stderr: '', exitCode };
+}
+
+/** The policy's own `tests:` (policy/src/policy-tests.ts), as the console and the edge run them. */
+async function embeddedTests(
+  file: string,
+  policy: CompiledPolicy,
+  json: boolean,
+  deps: PolicyCliDeps,
+): Promise<CommandResult> {
+  if (!policy.document.tests?.length)
+    return {
+      stdout: '',
+      stderr: `${file} has no tests: give --cases CASES, or add tests: to the policy\n\n${TEST_HELP}`,
+      exitCode: EXIT.USAGE,
+    };
+  const report = runPolicyTests(policy, await deps.shellParser());
+  const exitCode = report.failed > 0 ? EXIT.FAILURE : EXIT.OK;
+  if (json) return { stdout: `${JSON.stringify(report, null, 2)}\n`, stderr: '', exitCode };
+  const lines = report.results
+    .filter((r) => !r.pass)
+    .map(
+      (r) =>
+        `FAIL ${file} tests.${r.index} ${r.name}: expected ${r.expected.effect}${r.expected.rule ? ` (${r.expected.rule})` : ''}, got ${r.actual.effect} (${r.actual.rule}: ${r.actual.reason})`,
+    );
+  lines.push(`${report.passed} passed, ${report.failed} failed`);
   return { stdout: `${lines.join('\n')}\n`, stderr: '', exitCode };
 }

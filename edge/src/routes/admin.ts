@@ -1,4 +1,4 @@
-import { type PolicyDocument, signBundle } from '@ceros/policy';
+import { compilePolicy, type PolicyDocument, runPolicyTests, signBundle } from '@ceros/policy';
 import { canonicalJson, type JsonValue, sha256Hex } from '@ceros/protocol';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -18,6 +18,7 @@ import {
   parseQuery,
   readJson,
 } from '../http.ts';
+import { evaluateDraft } from '../policy/evaluate-draft.ts';
 import { etagOf, orgKeyId, orgPrivateKey } from '../policy/signed-document.ts';
 import type { Admin, AdminSession, ManagedMcpTransport, Org } from '../store/store.ts';
 
@@ -248,6 +249,27 @@ export function adminRoutes(ctx: AppContext): Hono<EdgeEnv> {
     );
   });
 
+  // A draft's own test cases, and the recorded calls of the last days decided again under it.
+  app.post('/v1/admin/policies/evaluate', async (c) => {
+    const admin = c.get('admin');
+    const body = await readJson(
+      c,
+      z.strictObject({ source: policySource, days: z.number().int().min(1).max(90).default(7) }),
+      ctx.settings,
+    );
+    const document = parsedPolicy(ctx, body.source);
+    return c.json(
+      await evaluateDraft({
+        store: ctx.store,
+        orgId: admin.orgId,
+        document,
+        shell: await ctx.shellParser(),
+        days: body.days,
+        nowMs: ctx.now(),
+      }),
+    );
+  });
+
   app.post('/v1/admin/policies', async (c) => {
     const admin = c.get('admin');
     const body = await readJson(c, z.strictObject({ name: policyName, source: policySource }), ctx.settings);
@@ -313,6 +335,20 @@ export function adminRoutes(ctx: AppContext): Hono<EdgeEnv> {
       );
     // Re-validate: the parser may have become stricter since the version was saved.
     const document = parsedPolicy(ctx, chosen.source);
+    // A version whose own test cases fail is not what its author meant: it does not reach devices.
+    const tests = runPolicyTests(compilePolicy(document as PolicyDocument), await ctx.shellParser());
+    if (tests.failed > 0)
+      throw new EdgeError(
+        'POLICY_INVALID',
+        `Cannot publish version ${chosen.version} of "${policy.name}": ${tests.failed} of its ${tests.results.length} test cases fail: ${tests.results
+          .filter((t) => !t.pass)
+          .map(
+            (t) =>
+              `tests.${t.index} "${t.name}" expects ${t.expected.effect}${t.expected.rule ? ` (${t.expected.rule})` : ''}, got ${t.actual.effect} (${t.actual.rule})`,
+          )
+          .join('; ')}`,
+        { tests: tests.results.filter((t) => !t.pass) },
+      );
     const org = await orgOf(ctx, admin.orgId);
     // Production deployments would sign in a KMS; here the key comes from the database.
     const signer = {

@@ -125,6 +125,20 @@ const postureRequirement = z.strictObject({
   mode: mode.optional(),
 });
 
+/**
+ * A test case kept with the policy: a tool call and the decision the policy must give it. Calls
+ * are decided as on a device whose home is `/home/dev` and project `/home/dev/project`
+ * (policy/src/policy-tests.ts); `ceros policy test` and the console run them, and the edge refuses
+ * to publish a version whose cases fail.
+ */
+const testCase = z.strictObject({
+  name,
+  tool: z.string().min(1).max(256),
+  input: z.record(z.string(), z.unknown()).optional(),
+  cwd: z.string().regex(/^\//, 'must be an absolute path').max(4096).optional(),
+  expect: z.union([effect, z.strictObject({ effect, rule: id.optional() })]),
+});
+
 export const policyDocumentSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only policy format version)' }),
   name: name.optional(),
@@ -145,11 +159,13 @@ export const policyDocumentSchema = z.strictObject({
   posture: z
     .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a fact name'), postureRequirement)
     .optional(),
+  tests: z.array(testCase).max(1000).optional(),
 });
 
 export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
 export type McpServerEntry = z.infer<typeof mcpServerEntry>;
+export type PolicyTestCase = z.infer<typeof testCase>;
 export type PostureRequirement = z.infer<typeof postureRequirement>;
 export type Effect = (typeof EFFECTS)[number];
 export type Mode = (typeof MODES)[number];

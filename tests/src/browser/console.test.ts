@@ -34,6 +34,8 @@ let sample: { deviceId: string; sessionId: string };
 let machine: NextSessionMachine | undefined;
 const pageErrors: string[] = [];
 
+const docsLog = () => join(dir, 'docs.log');
+
 /** Views full page; dialogs at the viewport, where they are. */
 const shot = (name: string, fullPage = true) =>
   page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
@@ -143,24 +145,29 @@ describe('the console in Chromium against a real edge', () => {
       .getByRole('button', { name: 'Approve and publish' })
       .click();
     await expectVisible(row.getByText('Approved'));
+    // A managed server (a real stdio MCP server here): the active allowlist does not name it, so the
+    // editor offers to allow it too, or devices would receive it only to block it.
     await page.getByRole('button', { name: 'Add server' }).click();
     const editor = page.getByRole('dialog', { name: 'Add a managed MCP server' });
+    const docs = mcpServerEntry('docs', docsLog());
     await editor.getByLabel('Name', { exact: true }).fill('docs');
-    await editor.getByLabel('Command', { exact: true }).fill('npx');
-    await editor.getByLabel('Arguments, one per line').fill('-y\n@acme/docs-mcp@2.0.1');
+    await editor.getByLabel('Command', { exact: true }).fill(docs.command);
+    await editor.getByLabel('Arguments, one per line').fill(docs.args.join('\n'));
+    const alsoAllow = editor.getByRole('checkbox', { name: /Also allow it in default/ });
+    expect(await alsoAllow.isChecked()).toBe(true);
     await shot('07a-managed-mcp-editor', false);
     await editor.getByRole('button', { name: 'Add server' }).click();
-    await expectText(page.getByRole('region', { name: 'Managed servers' }), 'npx -y @acme/docs-mcp@2.0.1');
+    await expectText(page.getByRole('region', { name: 'Managed servers' }), docs.args.join(' '));
     expect((await edge.store.listManagedMcp(edge.org.id)).map((m) => m.name)).toEqual(['docs']);
     await shot('07-mcp-servers');
     const policies = await edge.store.listPolicies(edge.org.id);
     const allowlist = policies.find((p) => p.name === 'default');
-    expect(allowlist?.publishedVersion).toBe(1);
-    const version = await edge.store.getPolicyVersion(edge.org.id, allowlist?.id ?? '', 1);
-    expect(JSON.parse(version?.source ?? '{}').mcp.allow).toEqual(['shady']);
+    expect(allowlist?.publishedVersion).toBe(2);
+    const version = await edge.store.getPolicyVersion(edge.org.id, allowlist?.id ?? '', 2);
+    expect(JSON.parse(version?.source ?? '{}').mcp.allow).toEqual(['shady', 'docs']);
   }, 20_000);
 
-  test('in the next session the approved server works and a server nobody approved never starts', async () => {
+  test('in the next session the approved and the managed servers work; a server nobody approved never starts', async () => {
     machine = await enrollNextSessionMachine(edge, context, 'dev2@acme.test');
     const shadyLog = join(dir, 'shady.log');
     const rogueLog = join(dir, 'rogue.log');
@@ -177,6 +184,8 @@ describe('the console in Chromium against a real edge', () => {
     );
     expect(run.exitCode).toBe(0);
     expect((await readMcpLog(shadyLog)).some((e) => e.event === 'call' && e.tool === 'echo')).toBe(true);
+    // The organization's managed server was handed to the session and started.
+    expect((await readMcpLog(docsLog())).some((e) => e.event === 'start')).toBe(true);
     expect(JSON.stringify(machine.session.api.toolResultFor('toolu_shady')?.content)).toContain(
       'approved by secops',
     );
@@ -184,6 +193,10 @@ describe('the console in Chromium against a real edge', () => {
     expect(await readMcpLog(rogueLog)).toEqual([]);
     const servers = readJournal(machine.session.home).filter((e) => e.type === 'mcp.server');
     expect(servers.find((e) => e.payload.name === 'shady')?.payload).toMatchObject({ status: 'allowed' });
+    expect(servers.find((e) => e.payload.name === 'docs')?.payload).toMatchObject({
+      source: 'managed',
+      status: 'allowed',
+    });
     expect(servers.find((e) => e.payload.name === 'rogue')?.payload).toMatchObject({
       status: 'blocked',
       rule: 'mcp-allowlist',
@@ -195,7 +208,7 @@ describe('the console in Chromium against a real edge', () => {
     await shot('07c-mcp-servers-next-session');
   }, 120_000);
 
-  test('a policy is fixed where validation points, saved and published with its diff', async () => {
+  test('a policy is fixed where validation points, checked against its test cases and a replay, and published with its diff', async () => {
     await nav('Policies', 'Policies');
     await page.getByRole('link', { name: 'New policy' }).click();
     await page.getByLabel('Name').fill('team-default');
@@ -211,10 +224,37 @@ describe('the console in Chromium against a real edge', () => {
     await expectVisible(page.getByText('Valid policy'));
     await page.getByRole('button', { name: 'Create version 1' }).click();
     await page.getByRole('button', { name: 'Publish version 1' }).waitFor();
+    // Version 2 carries a test case; the draft is checked against it and replayed against what
+    // devices recorded: the Write the real session's local policy denied would now be allowed.
     await editor.fill(
-      '{\n  "version": 1,\n  "default": "allow",\n  "rules": [{ "id": "no-curl", "effect": "deny", "programs": ["curl", "wget"], "reason": "No downloads" }]\n}\n',
+      `${JSON.stringify(
+        {
+          version: 1,
+          default: 'allow',
+          rules: [{ id: 'no-curl', effect: 'deny', programs: ['curl', 'wget'], reason: 'No downloads' }],
+          tests: [
+            {
+              name: 'wget is a download',
+              tool: 'Bash',
+              input: { command: 'wget -q https://x.example/a' },
+              expect: { effect: 'deny', rule: 'no-curl' },
+            },
+            { name: 'builds run', tool: 'Bash', input: { command: 'npm run build' }, expect: 'allow' },
+          ],
+        },
+        null,
+        2,
+      )}\n`,
     );
     await expectVisible(page.getByText('Valid policy'));
+    const check = page.getByRole('region', { name: 'Test cases and replay' });
+    await expectVisible(check.getByText('All 2 pass'), 10_000);
+    const changes = check.getByRole('table', { name: 'Calls whose decision would change' });
+    const write = changes.getByRole('row').filter({ hasText: 'Write' });
+    await expectText(write, 'no-writes');
+    await expectText(write, 'Allowed');
+    await check.scrollIntoViewIfNeeded();
+    await shot('09a-policy-tests-replay');
     await page.getByRole('button', { name: 'Save as version 2' }).click();
     await page.getByRole('button', { name: 'Publish version 2' }).click();
     await expectVisible(page.getByText('Active · version 2 published'));
@@ -244,7 +284,9 @@ describe('the console in Chromium against a real edge', () => {
     expect(run.exitCode).toBe(0);
     const journal = readJournal(machine.session.home);
     const start = journal.filter((e) => e.type === 'session.start').at(-1);
-    expect(start?.payload.policy).toMatchObject({ kind: 'edge', signed: true, version: 2 });
+    // The bundle the edge signed when team-default version 2 was published.
+    const bundle = await edge.store.latestBundle(edge.org.id);
+    expect(start?.payload.policy).toMatchObject({ kind: 'edge', signed: true, version: bundle?.version });
     const decision = journal.find((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_curl');
     expect(decision?.payload.decision).toMatchObject({
       effect: 'deny',

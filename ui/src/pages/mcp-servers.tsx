@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import {
   allowedServerNames,
+  allowlistMisses,
   FIRST_POLICY_NAME,
   newAllowlistPolicy,
   withServerAllowed,
@@ -22,6 +23,15 @@ interface Approvals {
   byPolicy: Map<string, string[]>;
   managed: ManagedMcp[];
   policies: PolicyDetail[];
+  /** The published source of the active policy (devices enforce the one published last). */
+  activeSource: string | null;
+}
+
+/** The active policy and the newest version of it, which a change builds on. */
+function activePolicy(policies: PolicyDetail[]) {
+  const active = policies.find((p) => p.publishedVersion !== null);
+  const base = active?.versions.find((v) => v.version === active.latestVersion);
+  return { active, base: base?.source ?? '' };
 }
 
 export function McpServersPage() {
@@ -41,7 +51,9 @@ export function McpServersPage() {
       for (const name of allowedServerNames(published.source))
         byPolicy.set(name, [...(byPolicy.get(name) ?? []), policy.name]);
     }
-    return { byPolicy, managed, policies };
+    const active = policies.find((p) => p.publishedVersion !== null);
+    const activeSource = active?.versions.find((v) => v.version === active.publishedVersion)?.source ?? null;
+    return { byPolicy, managed, policies, activeSource };
   }, []);
   const [approving, setApproving] = useState<McpServer | null>(null);
   const [expanded, setExpanded] = useState<string | null>(null);
@@ -89,7 +101,14 @@ export function McpServersPage() {
                   const key = `${s.name}\u0000${s.identity}`;
                   const policies = approvals.data?.byPolicy.get(s.name) ?? [];
                   const managed = s.approval === 'managed';
-                  const approved = policies.length > 0 || managed;
+                  // Managed but left out of the active allowlist: devices are handed it and block it.
+                  const activeSource = approvals.data?.activeSource ?? null;
+                  const managedBlocked =
+                    managed &&
+                    policies.length === 0 &&
+                    activeSource !== null &&
+                    allowlistMisses(activeSource, s.name) === true;
+                  const approved = policies.length > 0 || (managed && !managedBlocked);
                   return [
                     <tr key={key} data-server={s.name}>
                       <td>
@@ -111,6 +130,13 @@ export function McpServersPage() {
                             }
                           >
                             {managed ? 'Managed' : 'Approved'}
+                          </Badge>
+                        ) : managedBlocked ? (
+                          <Badge
+                            tone="warn"
+                            title="Managed by the organization, but the active policy's MCP allowlist does not name it: devices block it"
+                          >
+                            Managed, not approved
                           </Badge>
                         ) : (
                           <Badge tone="warn">Not approved</Badge>
@@ -238,10 +264,8 @@ function ApproveDialog({
   const { api, notify } = useConsole();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const active = policies.find((p) => p.publishedVersion !== null);
   // Build on the newest version, so an unpublished draft saved since is not silently dropped.
-  const base = active?.versions.find((v) => v.version === active.latestVersion);
-  const before = base?.source ?? '';
+  const { active, base: before } = activePolicy(policies);
   const after = active ? withServerAllowed(before, server.name) : newAllowlistPolicy(server.name);
   const draftAhead = active !== undefined && active.latestVersion !== active.publishedVersion;
 
@@ -403,6 +427,7 @@ function ManagedServers({ state, onChanged }: { state: AsyncState<Approvals>; on
       {editing ? (
         <ManagedDialog
           server={editing === 'new' ? null : editing}
+          policies={state.data?.policies ?? []}
           onClose={() => setEditing(null)}
           onSaved={() => {
             setEditing(null);
@@ -431,14 +456,18 @@ const unpairs = (record: Record<string, string>, separator: string) =>
 /** Add or edit a managed server; the edge validates and answers with every problem at once. */
 function ManagedDialog({
   server,
+  policies,
   onClose,
   onSaved,
 }: {
   server: ManagedMcp | null;
+  policies: PolicyDetail[];
   onClose: () => void;
   onSaved: () => void;
 }) {
   const { api, notify } = useConsole();
+  const { active, base } = activePolicy(policies);
+  const [alsoAllow, setAlsoAllow] = useState(true);
   const [name, setName] = useState(server?.name ?? '');
   const [transport, setTransport] = useState<'stdio' | 'http'>(server?.transport ?? 'stdio');
   const [command, setCommand] = useState(server?.transport === 'stdio' ? server.command : '');
@@ -449,6 +478,9 @@ function ManagedDialog({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
+  // A new server the active allowlist leaves out would reach devices only to be blocked there.
+  const offerAllow =
+    server === null && active !== undefined && allowlistMisses(base, name.trim() || '\u0000') === true;
   const save = async (event: Event) => {
     event.preventDefault();
     const input: ManagedMcpInput =
@@ -466,7 +498,12 @@ function ManagedDialog({
     try {
       if (server) await api.updateManagedMcp(server.id, input);
       else await api.createManagedMcp(input);
-      notify(server ? `Saved ${input.name}` : `Added ${input.name}`);
+      const allowed = offerAllow && alsoAllow && active ? withServerAllowed(base, input.name) : null;
+      if (allowed !== null && active) {
+        const { version } = await api.addPolicyVersion(active.id, allowed);
+        await api.publishPolicy(active.id, version);
+        notify(`Added ${input.name} and allowed it: ${active.name} version ${version} is published`);
+      } else notify(server ? `Saved ${input.name}` : `Added ${input.name}`);
       onSaved();
     } catch (caught) {
       setError((caught as Error).message);
@@ -560,6 +597,20 @@ function ManagedDialog({
             />
           </>
         )}
+        {offerAllow && active ? (
+          <label class="checkbox-row">
+            <input
+              type="checkbox"
+              checked={alsoAllow}
+              onChange={(e) => setAlsoAllow(e.currentTarget.checked)}
+            />
+            <span>
+              Also allow it in <strong>{active.name}</strong>, the active policy, whose MCP allowlist does not
+              name it (publishes version {active.latestVersion + 1}); otherwise devices receive it and block
+              it
+            </span>
+          </label>
+        ) : null}
         {error ? (
           <p class="form-error" role="alert">
             {error}

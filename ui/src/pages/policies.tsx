@@ -1,11 +1,17 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { PolicyDetail, PolicySummary, PolicyValidation, PolicyVersion } from '../api.ts';
+import type {
+  DraftEvaluation,
+  PolicyDetail,
+  PolicySummary,
+  PolicyValidation,
+  PolicyVersion,
+} from '../api.ts';
 import { Badge, DecisionBadge } from '../components/badges.tsx';
 import { DiffView } from '../components/diff-view.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
-import { summarizeInput } from '../format.ts';
+import { count, plural, summarizeInput } from '../format.ts';
 import { useAsync, useConsole, useTitle } from '../hooks.ts';
 import { Link, navigate } from '../router.tsx';
 import { sessionHref } from './conversations.tsx';
@@ -274,6 +280,7 @@ function NewPolicy({ onCreated }: { onCreated: (id: string) => void }) {
           {busy ? 'Creating…' : 'Create version 1'}
         </button>
       </div>
+      <DraftCheck source={source} valid={validation.result?.ok === true} />
     </form>
   );
 }
@@ -513,78 +520,187 @@ function PolicyEditor({
           </div>
         ) : null}
       </section>
-      <RecordedDecisions source={text} />
+      <DraftCheck source={text} valid={validation.result?.ok === true} />
     </div>
   );
 }
 
+const REPLAY_DAYS = [1, 7, 30, 90] as const;
+
 /**
- * The edge offers no draft evaluation or replay yet, so this shows what exists: the latest
- * blocking decisions devices recorded, and whether each deciding rule is still in the draft.
+ * What the draft would do: its own test cases (`tests:` in the policy; the edge refuses to publish
+ * a version that fails one) and the calls devices recorded in the last days decided again under
+ * it, with every call whose decision would change.
  */
-function RecordedDecisions({ source }: { source: string }) {
+function DraftCheck({ source, valid }: { source: string; valid: boolean }) {
   const { api } = useConsole();
-  const calls = useAsync(async () => {
-    const [denied, asked] = await Promise.all([
-      api.toolCalls({ decision: 'deny', limit: 20 }),
-      api.toolCalls({ decision: 'ask', limit: 10 }),
-    ]);
-    return [...denied.items, ...asked.items]
-      .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))
-      .slice(0, 20);
-  }, []);
+  const [days, setDays] = useState<number>(7);
+  const [state, setState] = useState<{
+    result: DraftEvaluation | null;
+    checking: boolean;
+    error: Error | null;
+  }>({ result: null, checking: false, error: null });
+  useEffect(() => {
+    if (!valid) return;
+    let live = true;
+    setState((s) => ({ ...s, checking: true }));
+    const timer = setTimeout(() => {
+      api.evaluatePolicy(source, days).then(
+        (result) => live && setState({ result, checking: false, error: null }),
+        (error: Error) => live && setState((s) => ({ ...s, checking: false, error })),
+      );
+    }, 500);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [source, days, valid, api]);
+  const result = state.result;
   return (
-    <section class="card" aria-labelledby="cases-h">
-      <h2 id="cases-h" class="card-title">
-        Test cases and replay
-      </h2>
-      <p class="small muted">
-        This edge does not evaluate drafts or replay sessions yet. These are the latest calls devices blocked
-        or asked about, with the deciding rule, as cases to check your change against.
-      </p>
-      {calls.error ? (
-        <ErrorState error={calls.error} retry={calls.reload} />
-      ) : !calls.data ? (
+    <section class="card" aria-labelledby="cases-h" data-checking={state.checking ? 'true' : 'false'}>
+      <div class="section-head">
+        <h2 id="cases-h" class="card-title">
+          Test cases and replay
+        </h2>
+        <div class="field field-inline">
+          <label for="replay-days">Replay the last</label>
+          <select id="replay-days" value={days} onChange={(e) => setDays(Number(e.currentTarget.value))}>
+            {REPLAY_DAYS.map((d) => (
+              <option key={d} value={d}>
+                {plural(d, 'day')}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {!valid ? (
+        <p class="small muted">Fix the problems above to run the test cases and the replay.</p>
+      ) : state.error ? (
+        <p class="form-error" role="alert">
+          {state.error.message}
+        </p>
+      ) : !result ? (
         <Loading />
-      ) : calls.data.length === 0 ? (
-        <Empty title="No blocked or asked calls recorded yet" />
       ) : (
-        <table class="table table-compact">
+        <>
+          <TestCases tests={result.tests} />
+          <Replay replay={result.replay} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function TestCases({ tests }: { tests: DraftEvaluation['tests'] }) {
+  if (tests.results.length === 0)
+    return (
+      <p class="small muted">
+        No test cases. Add <code>tests:</code> to the policy, each a call and the decision it must get (
+        <code>{'{ name, tool, input, expect }'}</code>): they run here on every change, and the edge refuses
+        to publish a version that fails one.
+      </p>
+    );
+  return (
+    <>
+      <h3>
+        Test cases{' '}
+        {tests.failed > 0 ? (
+          <Badge tone="bad">{`${tests.failed} of ${tests.results.length} fail`}</Badge>
+        ) : (
+          <Badge tone="ok">{`All ${tests.results.length} pass`}</Badge>
+        )}
+      </h3>
+      <table class="table table-compact" aria-label="Test cases">
+        <thead>
+          <tr>
+            <th scope="col">Case</th>
+            <th scope="col">Expected</th>
+            <th scope="col">Decided</th>
+            <th scope="col">Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tests.results.map((t) => (
+            <tr key={t.index} data-pass={t.pass ? 'true' : 'false'}>
+              <td>{t.name}</td>
+              <td>
+                <DecisionBadge effect={t.expected.effect} />
+                {t.expected.rule ? <code class="small"> {t.expected.rule}</code> : null}
+              </td>
+              <td title={t.actual.reason}>
+                <DecisionBadge effect={t.actual.effect} /> <code class="small">{t.actual.rule}</code>
+              </td>
+              <td>{t.pass ? <Badge tone="ok">Pass</Badge> : <Badge tone="bad">Fail</Badge>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function Replay({ replay }: { replay: DraftEvaluation['replay'] }) {
+  const s = replay.summary;
+  return (
+    <>
+      <h3>Replay</h3>
+      <p role="status">
+        {plural(replay.calls, 'recorded call')} of the last {plural(replay.days, 'day')} decided again:{' '}
+        {s.changed === 0 ? (
+          <Badge tone="ok">No decision would change</Badge>
+        ) : (
+          <>
+            <Badge
+              tone={s.newlyDenied > 0 ? 'bad' : 'neutral'}
+            >{`${count(s.newlyDenied)} newly denied`}</Badge>{' '}
+            <Badge
+              tone={s.newlyAllowed > 0 ? 'warn' : 'neutral'}
+            >{`${count(s.newlyAllowed)} newly allowed`}</Badge>{' '}
+            <span class="small muted">({plural(s.changed, 'decision')} would change)</span>
+          </>
+        )}
+      </p>
+      {replay.changed.length > 0 ? (
+        <table class="table table-compact" aria-label="Calls whose decision would change">
           <thead>
             <tr>
               <th scope="col">Call</th>
-              <th scope="col">Decision</th>
-              <th scope="col">Rule</th>
-              <th scope="col">In this draft</th>
+              <th scope="col">User</th>
+              <th scope="col">Was</th>
+              <th scope="col">Under this draft</th>
             </tr>
           </thead>
           <tbody>
-            {calls.data.map((c) => (
-              <tr key={`${c.deviceId}/${c.toolUseId}`}>
+            {replay.changed.map((c) => (
+              <tr key={`${c.deviceId}/${c.sessionId}/${c.toolUseId}`}>
                 <td class="truncate">
                   <Link href={`${sessionHref(c)}#call-${c.toolUseId}`}>
                     <code>{c.toolName}</code>
                   </Link>{' '}
                   <span class="mono small muted">{summarizeInput(c.input).slice(0, 80)}</span>
+                  <div class="small muted">
+                    <Time iso={c.time} />
+                  </div>
                 </td>
+                <td class="small">{c.userEmail ?? '—'}</td>
                 <td>
-                  <DecisionBadge effect={c.decision?.effect} mode={c.decision?.mode ?? null} />
+                  <DecisionBadge effect={c.recorded.effect} />
+                  {c.recorded.rule ? <code class="small"> {c.recorded.rule}</code> : null}
                 </td>
-                <td>
-                  <code class="small">{c.decision?.rule ?? '—'}</code>
-                </td>
-                <td>
-                  {c.decision?.rule && source.includes(c.decision.rule) ? (
-                    <Badge tone="info">Rule present</Badge>
-                  ) : (
-                    <span class="muted small">Not in this policy</span>
-                  )}
+                <td title={c.draft.detail ?? undefined}>
+                  <DecisionBadge effect={c.draft.effect} /> <code class="small">{c.draft.rule}</code>
+                  <div class="small">{c.draft.reason}</div>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-      )}
-    </section>
+      ) : null}
+      <ul class="small muted assumptions">
+        {replay.assumptions.map((a) => (
+          <li key={a}>{a}</li>
+        ))}
+      </ul>
+    </>
   );
 }
