@@ -12,6 +12,7 @@ import type { EdgeErrorCode, SessionResponse } from '@ceros/edge';
 import type { DraftEvaluation } from '@ceros/edge/src/policy/evaluate-draft.ts';
 import type { DecisionView, TimelineItem, ToolCallView } from '@ceros/edge/src/query/timeline.ts';
 import type { DashboardCounts, DeviceStatus, UserStatus } from '@ceros/edge/src/store/store.ts';
+import type { InclusionAnswer } from './verify-inclusion.ts';
 
 export type { DashboardCounts, DecisionView, DeviceStatus, SessionResponse, TimelineItem, ToolCallView };
 
@@ -309,6 +310,8 @@ export interface Api {
   adoptionGaps(page: PageQuery): Promise<Page<AdoptionGap>>;
   exportEntries(deviceId: string, page: { after?: number; limit?: number }): Promise<EntryLines>;
   logKey(): Promise<LogKey>;
+  /** The inclusion proof of one entry in the organization's log, with the checkpoint it leads to. */
+  inclusion(deviceId: string, seq: number): Promise<InclusionAnswer>;
   auditExport(range: { from: string; to: string }): Promise<AuditExportFile>;
 
   policies(): Promise<PolicySummary[]>;
@@ -444,6 +447,7 @@ export function createApi(options: ApiOptions = {}): Api {
       };
     },
     logKey: () => get('/v1/admin/log-key'),
+    inclusion: (deviceId, seq) => get('/v1/admin/log/inclusion', { device: deviceId, seq }),
     auditExport: async (range) => {
       const path = `/v1/admin/export${toQueryString(range)}`;
       const { response, text } = await send('GET', path);

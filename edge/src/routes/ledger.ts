@@ -60,6 +60,12 @@ export function ledgerRoutes(ctx: AppContext): Hono<EdgeEnv> {
 
   app.get('/v1/admin/log-key', async (c) => c.json(await tlogOf().logKey(c.get('admin').orgId)));
 
+  /** For the console, which checks it in the browser against the log key. */
+  app.get('/v1/admin/log/inclusion', async (c) => {
+    const q = parseQuery(c, z.strictObject({ device: z.string().min(1).max(128), seq: size }));
+    return c.json(await tlogOf().inclusionProof(c.get('admin').orgId, q.device, q.seq));
+  });
+
   app.get('/v1/admin/export', async (c) => {
     const q = parseQuery(c, z.strictObject({ from: timeParam, to: timeParam }));
     const admin = c.get('admin');

@@ -335,6 +335,9 @@ describe('the console in Chromium against a real edge', () => {
     await page.locator('[data-ready="journal"]').waitFor();
     await shot('12-activity-journal');
     await expectVisible(page.getByText(/entries verified in this browser/));
+    // The newest entry proven a leaf of the log's signed checkpoint, in the browser; the chain commits the rest.
+    await expectVisible(page.getByText(/^In signed checkpoint of \d+/), 10_000);
+    expect(await page.locator('tbody .in-log').count()).toBeGreaterThan(10);
     await shot('12-activity-journal');
     await page.getByRole('tab', { name: 'Audit trail' }).click();
     await expectVisible(page.getByText('device.revoked'));

@@ -19,6 +19,7 @@ import {
   sessionKeysOf,
   verifyEntries,
 } from '../verify-entries.ts';
+import { checkInclusion } from '../verify-inclusion.ts';
 import { sessionHref } from './conversations.tsx';
 
 type Tab = 'journal' | 'admin' | 'export';
@@ -91,6 +92,85 @@ async function loadWindow(api: Api, deviceId: string, toSeq: number, keys: Map<s
   }
   const checks = await verifyEntries(entries, anchor, keys);
   return { entries, checks, from };
+}
+
+type InclusionState =
+  | { state: 'checking' }
+  | { state: 'unavailable'; reason: string }
+  | { state: 'bad'; seq: number; reason: string }
+  | { state: 'ok'; seq: number; index: number; size: number };
+
+/**
+ * Proves the newest loaded entry is a leaf of the log's signed checkpoint, in this browser; the
+ * hash chain then commits every earlier entry whose links up to it check out.
+ */
+function useInclusion(
+  api: Api,
+  deviceId: string | undefined,
+  newest: ParsedEntry | undefined,
+): InclusionState {
+  const [state, setState] = useState<InclusionState>({ state: 'checking' });
+  const line = newest?.line;
+  const seq = newest?.seq;
+  useEffect(() => {
+    if (!deviceId || line === undefined || seq === undefined) return;
+    let live = true;
+    setState({ state: 'checking' });
+    Promise.all([api.inclusion(deviceId, seq), api.logKey()])
+      .then(([answer, key]) => checkInclusion(line, answer, key.verifierKey))
+      .then(
+        (result) =>
+          live &&
+          setState(
+            result.ok
+              ? { state: 'ok', seq, index: result.index, size: result.size }
+              : { state: 'bad', seq, reason: result.reason },
+          ),
+        (error: Error) => live && setState({ state: 'unavailable', reason: error.message }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [api, deviceId, line, seq]);
+  return state;
+}
+
+/** Entries committed by the proven one: at or before it, with every hash link up to it verified. */
+function committedBy(entries: readonly ParsedEntry[], checks: Map<number, EntryCheck>, provenSeq: number) {
+  const out = new Set<number>();
+  let linked = true;
+  for (const e of [...entries].sort((a, b) => b.seq - a.seq)) {
+    if (e.seq > provenSeq) continue;
+    if (linked) out.add(e.seq);
+    if (checks.get(e.seq)?.chain !== 'ok') linked = false;
+  }
+  return out;
+}
+
+function InclusionBadge({ inclusion }: { inclusion: InclusionState }) {
+  switch (inclusion.state) {
+    case 'checking':
+      return <span class="muted small">Checking the log…</span>;
+    case 'unavailable':
+      return (
+        <Badge tone="neutral" title={inclusion.reason}>
+          Log inclusion not checked
+        </Badge>
+      );
+    case 'bad':
+      return (
+        <Badge tone="bad" title={inclusion.reason}>{`Entry ${inclusion.seq} not proven in the log`}</Badge>
+      );
+    case 'ok':
+      return (
+        <Badge
+          tone="ok"
+          title={`Entry ${inclusion.seq} is leaf ${inclusion.index} of the checkpoint of ${inclusion.size} leaves signed by the log key (checked in this browser against the key this edge announces; ceros verify checks an export against a key you hold)`}
+        >
+          {`In signed checkpoint of ${count(inclusion.size)}`}
+        </Badge>
+      );
+  }
 }
 
 function CheckBadge({ check }: { check: EntryCheck | undefined }) {
@@ -182,6 +262,12 @@ function Journal({ location }: { location: Location }) {
     [state.entries, type],
   );
   const bad = [...state.checks.values()].filter((c) => c.chain === 'bad' || c.signature === 'bad').length;
+  const inclusion = useInclusion(api, device?.id, state.loading ? undefined : state.entries.at(-1));
+  const committed = useMemo(
+    () =>
+      inclusion.state === 'ok' ? committedBy(state.entries, state.checks, inclusion.seq) : new Set<number>(),
+    [inclusion, state.entries, state.checks],
+  );
 
   if (devices.size === 0) return <Loading label="Loading devices…" />;
   if (list.length === 0)
@@ -225,7 +311,8 @@ function Journal({ location }: { location: Location }) {
             <Badge tone="bad">{plural(bad, 'entry', 'entries')} failed verification</Badge>
           ) : state.entries.length > 0 ? (
             <Badge tone="ok">{`${count(state.entries.length)} entries verified in this browser`}</Badge>
-          ) : null}
+          ) : null}{' '}
+          {state.entries.length > 0 ? <InclusionBadge inclusion={inclusion} /> : null}
         </div>
       </div>
       {device ? <JournalIdentity device={device} /> : null}
@@ -270,6 +357,15 @@ function Journal({ location }: { location: Location }) {
                   </td>
                   <td>
                     <CheckBadge check={state.checks.get(e.seq)} />
+                    {committed.has(e.seq) ? (
+                      <span
+                        class="small muted in-log"
+                        title="Committed by the proven entry's leaf through the hash chain"
+                      >
+                        {' '}
+                        in log
+                      </span>
+                    ) : null}
                   </td>
                   <td class="col-wide">
                     <Collapsible summary={<span class="small">{entrySummary(e)}</span>}>
