@@ -23,16 +23,28 @@ export type Ed25519BatchVerifier = (batch: Ed25519Batch) => Promise<Uint8Array>;
 
 const utf8 = new TextEncoder();
 
-/** Collects jobs straight into the flat buffers of a batch, growing them as needed. */
+/**
+ * Collects jobs straight into the flat buffers of a batch, growing them as needed. `jobs` sizes
+ * them up front: an ingest request of 20 entries should not zero buffers made for thousands.
+ */
 export class Ed25519BatchBuilder {
   readonly #keys = new Map<string, number>();
-  #publicKeys = new Uint8Array(32 * 8);
-  #keyIndex = new Uint32Array(1024);
-  #signatures = new Uint8Array(64 * 1024);
-  #offsets = new Uint32Array(1025);
-  #messages = new Uint8Array(1024 * 512);
+  #publicKeys = new Uint8Array(32 * 4);
+  #keyIndex: Uint32Array;
+  #signatures: Uint8Array;
+  #offsets: Uint32Array;
+  #messages: Uint8Array;
   #count = 0;
   #messageBytes = 0;
+
+  constructor(capacity: { jobs?: number } = {}) {
+    const jobs = Math.max(1, capacity.jobs ?? 1024);
+    this.#keyIndex = new Uint32Array(jobs);
+    this.#signatures = new Uint8Array(64 * jobs);
+    this.#offsets = new Uint32Array(jobs + 1);
+    // About what a journal entry's signing bytes take.
+    this.#messages = new Uint8Array(512 * jobs);
+  }
 
   get count(): number {
     return this.#count;

@@ -556,7 +556,7 @@ export async function verifyExport(raw: unknown, options: VerifyExportOptions): 
   const maxInFlight = options.maxInFlight ?? 16;
   const inFlight: { indexes: number[]; result: Promise<Uint8Array> }[] = [];
   const settled: { indexes: number[]; result: Uint8Array }[] = [];
-  let batch = new Ed25519BatchBuilder();
+  let batch = new Ed25519BatchBuilder({ jobs: batchSize });
   let batchIndexes: number[] = [];
   let signaturesChecked = 0;
   const flush = async (): Promise<void> => {
@@ -567,7 +567,7 @@ export async function verifyExport(raw: unknown, options: VerifyExportOptions): 
     // reported as unhandled.
     result.catch(() => undefined);
     inFlight.push({ indexes: batchIndexes, result });
-    batch = new Ed25519BatchBuilder();
+    batch = new Ed25519BatchBuilder({ jobs: batchSize });
     batchIndexes = [];
     while (inFlight.length > maxInFlight) {
       const oldest = inFlight.shift() as (typeof inFlight)[number];

@@ -149,8 +149,11 @@ export {
 export {
   SESSION_KEY_ENTRY,
   type SessionKeyPayload,
+  type VerifiedJournalEntry,
+  type VerifyJournalBatchResult,
   type VerifyJournalFailure,
   type VerifyJournalOptions,
   type VerifyJournalResult,
   verifyJournal,
+  verifyJournalBatch,
 } from './verify-journal.ts';

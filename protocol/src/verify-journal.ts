@@ -1,12 +1,8 @@
-import type { KeyObject } from 'node:crypto';
+import { hash, type KeyObject, verify } from 'node:crypto';
+import { Ed25519BatchBuilder, type Ed25519BatchVerifier } from './ed25519-batch.ts';
 import { ZERO_HASH } from './encoding.ts';
-import {
-  ed25519PublicKeyFromRaw,
-  entryHash,
-  type JournalEntry,
-  parseJournalEntry,
-  verifyEntrySignature,
-} from './journal-entry.ts';
+import { encodeEntryText } from './entry-encoder.ts';
+import { ed25519PublicKeyFromRaw, type JournalEntry, parseJournalEntry } from './journal-entry.ts';
 import {
   parseSessionCertificate,
   type SessionCertificate,
@@ -43,34 +39,86 @@ export type VerifyJournalResult =
   | { ok: true; count: number; sessions: string[]; devices: string[]; users: string[]; head: string | null }
   | VerifyJournalFailure;
 
+/** An entry that passed: its canonical text (the stored bytes, the Merkle leaf data) and chain hash. */
+export interface VerifiedJournalEntry {
+  readonly entry: JournalEntry;
+  /** The RFC 8785 canonical entry, `sig` included. */
+  readonly text: string;
+  /** Hex SHA-256 of `text` as UTF-8: the next entry's `prev`. */
+  readonly hash: string;
+}
+
+export type VerifyJournalBatchResult =
+  | (Extract<VerifyJournalResult, { ok: true }> & { entries: VerifiedJournalEntry[] })
+  | VerifyJournalFailure;
+
+interface SessionKey {
+  readonly raw: Uint8Array;
+  readonly key: KeyObject;
+}
+
+/** What the walk over the entries hands each signature to; false stops the walk at that entry. */
+type SignatureCheck = (index: number, key: SessionKey, signingText: string, sig: string) => boolean;
+
+interface Walk {
+  failure: VerifyJournalFailure | undefined;
+  entries: VerifiedJournalEntry[];
+  sessions: Map<string, SessionKey>;
+  devices: Set<string>;
+  users: Set<string>;
+}
+
+function sessionKeyOf(sessionKey: string): SessionKey {
+  const key = ed25519PublicKeyFromRaw(sessionKey);
+  return { raw: new Uint8Array(Buffer.from(sessionKey, 'base64url')), key };
+}
+
 /**
- * Checks a device's journal (or a contiguous range of it): every entry well formed, seq
- * contiguous, each `prev` the hash of the entry before, every entry signed by its session's key,
- * and every session key certified by the registered device key. Names the first bad entry.
+ * Every check but the signatures themselves, in entry order, stopping at the first failure: each
+ * entry well formed, seq contiguous, `prev` the hash of the entry before, its session's key
+ * certified by the registered device key. Each entry's signature goes to `check`.
  */
-export function verifyJournal(raw: readonly unknown[], options: VerifyJournalOptions): VerifyJournalResult {
-  const sessionKeys = new Map<string, KeyObject>();
+function walkJournal(raw: readonly unknown[], options: VerifyJournalOptions, check: SignatureCheck): Walk {
+  const sessions = new Map<string, SessionKey>();
   const users = new Set<string>();
   for (const cert of options.certificates ?? []) {
     const key = options.deviceKey(cert.device);
-    if (key && verifySessionCertificate(cert, key).ok) {
-      sessionKeys.set(`${cert.device}\n${cert.session}`, ed25519PublicKeyFromRaw(cert.sessionKey));
-      if (cert.user) users.add(cert.user);
+    if (!key || !verifySessionCertificate(cert, key).ok) continue;
+    try {
+      sessions.set(`${cert.device}\n${cert.session}`, sessionKeyOf(cert.sessionKey));
+    } catch {
+      // A certified key that is not an Ed25519 point certifies nothing: its entries fail below.
+      continue;
     }
+    if (cert.user) users.add(cert.user);
   }
   const devices = new Set<string>();
+  const entries: VerifiedJournalEntry[] = [];
   let previous: { seq: number; hash: string } | undefined = options.anchor;
   let index = 0;
-  const fail = (
-    code: VerifyJournalFailure['code'],
-    seq: number | null,
-    reason: string,
-  ): VerifyJournalFailure => ({ ok: false, index, seq, code, reason });
+  const walk = (failure?: Omit<VerifyJournalFailure, 'ok' | 'index'>): Walk => ({
+    failure: failure ? { ok: false, index, ...failure } : undefined,
+    entries,
+    sessions,
+    devices,
+    users,
+  });
+  const fail = (code: VerifyJournalFailure['code'], seq: number | null, reason: string) =>
+    walk({ seq, code, reason });
 
   for (; index < raw.length; index++) {
-    const parsed = parseJournalEntry(raw[index]);
-    if (!parsed.ok) return fail('BAD_ENTRY', null, `Entry ${index} is malformed: ${parsed.error}`);
-    const entry: JournalEntry = parsed.value;
+    const encoded = encodeEntryText(raw[index]);
+    if (!encoded.ok) {
+      // parseJournalEntry names every bad field; the encoder's stricter rules (canonical sig and
+      // payload) only speak when the schema found nothing.
+      const parsed = parseJournalEntry(raw[index]);
+      return fail(
+        'BAD_ENTRY',
+        null,
+        `Entry ${index} is malformed: ${parsed.ok ? encoded.error : parsed.error}`,
+      );
+    }
+    const { entry, text, signingText } = encoded.value;
     const where = `Entry seq ${entry.seq}`;
     devices.add(entry.device);
     if (previous === undefined) {
@@ -124,37 +172,97 @@ export function verifyJournal(raw: readonly unknown[], options: VerifyJournalOpt
           `${where}: the session certificate is for another session, device or key`,
         );
       }
-      let key: KeyObject;
       try {
-        key = ed25519PublicKeyFromRaw(cert.value.sessionKey);
+        sessions.set(sessionId, sessionKeyOf(cert.value.sessionKey));
       } catch (error) {
         return fail('BAD_CERTIFICATE', entry.seq, `${where}: ${(error as Error).message}`);
       }
-      sessionKeys.set(sessionId, key);
       if (cert.value.user) users.add(cert.value.user);
     }
-    const key = sessionKeys.get(sessionId);
+    const key = sessions.get(sessionId);
     if (!key)
       return fail(
         'BAD_SIGNATURE',
         entry.seq,
         `${where} belongs to session "${entry.session}", whose key was never certified`,
       );
-    if (!verifyEntrySignature(entry, key)) {
-      return fail(
-        'BAD_SIGNATURE',
-        entry.seq,
-        `${where} (${entry.type}) has a signature that does not match its content`,
-      );
-    }
-    previous = { seq: entry.seq, hash: entryHash(entry) };
+    if (!check(index, key, signingText, entry.sig)) return fail(...badSignature(entry));
+    const chainHash = hash('sha256', text, 'hex');
+    entries.push({ entry, text, hash: chainHash });
+    previous = { seq: entry.seq, hash: chainHash };
   }
+  return walk();
+}
+
+function badSignature(entry: JournalEntry): [VerifyJournalFailure['code'], number, string] {
+  return [
+    'BAD_SIGNATURE',
+    entry.seq,
+    `Entry seq ${entry.seq} (${entry.type}) has a signature that does not match its content`,
+  ];
+}
+
+function summary(
+  walked: Walk,
+  count: number,
+  options: VerifyJournalOptions,
+): Extract<VerifyJournalResult, { ok: true }> {
   return {
     ok: true,
-    count: raw.length,
-    sessions: [...new Set([...sessionKeys.keys()].map((k) => k.split('\n')[1] ?? ''))],
-    devices: [...devices],
-    users: [...users],
-    head: previous?.hash ?? null,
+    count,
+    sessions: [...new Set([...walked.sessions.keys()].map((k) => k.split('\n')[1] ?? ''))],
+    devices: [...walked.devices],
+    users: [...walked.users],
+    // An empty range ends where it was anchored.
+    head: walked.entries.at(-1)?.hash ?? options.anchor?.hash ?? null,
   };
+}
+
+/**
+ * Checks a device's journal (or a contiguous range of it): every entry well formed, seq
+ * contiguous, each `prev` the hash of the entry before, every entry signed by its session's key,
+ * and every session key certified by the registered device key. Names the first bad entry.
+ */
+export function verifyJournal(raw: readonly unknown[], options: VerifyJournalOptions): VerifyJournalResult {
+  const walked = walkJournal(raw, options, (_index, key, signingText, sig) => {
+    try {
+      return verify(null, Buffer.from(signingText), key.key, Buffer.from(sig, 'base64url'));
+    } catch {
+      return false;
+    }
+  });
+  if (walked.failure) return walked.failure;
+  return summary(walked, raw.length, options);
+}
+
+/**
+ * `verifyJournal` with the signatures checked in one batch by `verifySignatures` (a worker pool,
+ * say) while this thread does the rest: the same checks and the same first failure, since a bad
+ * signature before the first other failure wins. Also gives each entry's canonical text and chain
+ * hash, so a caller that stores the entries need not encode them again. A verifier that throws
+ * rejects the whole batch: nothing is reported verified that was not.
+ */
+export async function verifyJournalBatch(
+  raw: readonly unknown[],
+  options: VerifyJournalOptions & { verifySignatures: Ed25519BatchVerifier },
+): Promise<VerifyJournalBatchResult> {
+  const batch = new Ed25519BatchBuilder({ jobs: raw.length });
+  const walked = walkJournal(raw, options, (_index, key, signingText, sig) => {
+    batch.addText(key.raw, signingText, sig);
+    return true;
+  });
+  // Jobs were added in entry order, one per entry that passed every other check.
+  const results = batch.count > 0 ? await options.verifySignatures(batch.build()) : new Uint8Array(0);
+  if (results.length !== batch.count)
+    throw new RangeError(
+      `The signature verifier answered ${results.length} of ${batch.count} signatures: the batch is not verified`,
+    );
+  const bad = results.findIndex((r) => r !== 1);
+  if (bad >= 0) {
+    const entry = walked.entries[bad]?.entry as JournalEntry;
+    const [code, seq, reason] = badSignature(entry);
+    return { ok: false, index: bad, seq, code, reason };
+  }
+  if (walked.failure) return walked.failure;
+  return { ...summary(walked, raw.length, options), entries: walked.entries };
 }

@@ -1,16 +1,17 @@
+import { hash } from 'node:crypto';
 import {
   devicePublicKeyFromSpki,
-  entryBytes,
-  entryHash,
-  type JournalEntry,
+  type Ed25519BatchVerifier,
+  encodeEntry,
+  inProcessEd25519Verifier,
   parseSessionCertificate,
   type SessionCertificate,
-  sha256Hex,
-  verifyJournal,
+  verifyJournalBatch,
 } from '@ceros/protocol';
 import type { AppContext } from '../deps.ts';
 import { EdgeError } from '../errors.ts';
-import type { Device } from '../store/store.ts';
+import { createGroupCommit } from '../store/group-commit.ts';
+import type { Device, EdgeStore, StoreEntriesInput } from '../store/store.ts';
 import { type ProjectedEntry, projectEntry } from './project.ts';
 
 export interface IngestResult {
@@ -27,6 +28,14 @@ export interface IngestResult {
   checkpoint?: string | null;
 }
 
+export interface IngestOptions {
+  /**
+   * Where entry signatures are checked: in this thread by default; the route passes a worker pool
+   * (signature-pool.ts) so that this thread serves requests and writes while the pool verifies.
+   */
+  verifySignatures?: Ed25519BatchVerifier;
+}
+
 /**
  * Verifies a batch of one device's journal entries and stores the new ones, idempotently by
  * (device, seq):
@@ -34,7 +43,7 @@ export interface IngestResult {
  * - entries at or below the stored head must be byte-identical to what is stored (a re-send),
  *   else CHAIN_CONFLICT: the device forked its chain;
  * - the rest must continue the chain at head + 1 (CHAIN_GAP with `expectedSeq` otherwise, so the
- *   uploader can rewind) and pass `verifyJournal` anchored at the stored head, with the session
+ *   uploader can rewind) and pass `verifyJournalBatch` anchored at the stored head, with the session
  *   certificates of sessions that started in earlier batches.
  * After storage the new entries go to the ledger (the Merkle log) in seq order.
  */
@@ -42,9 +51,10 @@ export async function ingestBatch(
   ctx: AppContext,
   device: Device,
   raw: readonly unknown[],
+  options: IngestOptions = {},
 ): Promise<IngestResult> {
-  // A cheap look at device and seq only: verifyJournal parses every entry it checks in full, and
-  // parsing twice would double the dominant cost of ingest.
+  // A cheap look at device and seq only: verifyJournalBatch encodes every entry it checks in
+  // full, once, and the stored bytes and chain hashes come from that one pass.
   const entries = raw.map((item, index) => peek(item, index, device.id));
   const first = entries[0];
   const last = entries.at(-1);
@@ -93,29 +103,37 @@ export async function ingestBatch(
     if (cert.ok) certificates.push(cert.value);
   }
   const deviceKey = devicePublicKeyFromSpki(device.publicKey);
-  const verdict = verifyJournal(fresh, {
-    deviceKey: (id) => (id === device.id ? deviceKey : undefined),
-    ...(state.head ? { anchor: state.head } : {}),
-    certificates,
-  });
+  let verdict: Awaited<ReturnType<typeof verifyJournalBatch>>;
+  try {
+    verdict = await verifyJournalBatch(fresh, {
+      deviceKey: (id) => (id === device.id ? deviceKey : undefined),
+      ...(state.head ? { anchor: state.head } : {}),
+      certificates,
+      verifySignatures: options.verifySignatures ?? inProcessEd25519Verifier,
+    });
+  } catch (error) {
+    // Fail closed: without every signature's answer the batch is not stored; the agent re-sends.
+    throw new EdgeError(
+      'INTERNAL',
+      `Cannot accept the batch of device "${device.id}" now: its signatures could not be checked (${(error as Error).message}); retry`,
+    );
+  }
   if (!verdict.ok)
     throw new EdgeError('VERIFY_FAILED', `Cannot accept the batch: ${verdict.reason}`, {
       seq: verdict.seq,
       check: verdict.code,
     });
 
-  // verifyJournal accepted every fresh entry, so each is a well-formed JournalEntry now.
-  const projected: ProjectedEntry[] = (fresh as JournalEntry[]).map((entry) => {
+  const projected: ProjectedEntry[] = verdict.entries.map(({ entry, text, hash }) => {
     const time = Date.parse(entry.time);
-    // Canonicalize once: the stored bytes, and the chain hash over exactly those bytes.
-    const bytes = entryBytes(entry);
     return {
       seq: entry.seq,
-      hash: sha256Hex(bytes),
+      hash,
       sessionId: entry.session,
       type: entry.type,
       timeMs: Number.isFinite(time) ? time : ctx.now(),
-      bytes,
+      // The canonical text the signature and the chain hash were checked over: stored as is.
+      bytes: text,
       projection: projectEntry(entry),
     };
   });
@@ -127,7 +145,7 @@ export async function ingestBatch(
     entries: projected,
   };
   // With a transparency log, the entries' leaves are stored in the same transaction.
-  await (ctx.tlog ? ctx.tlog.storeEntries(input) : ctx.store.storeEntries(input));
+  await (ctx.tlog ? ctx.tlog.storeEntries(input) : groupCommitOf(ctx.store)(input));
   if (ctx.ledger)
     await ctx.ledger.append(
       device.orgId,
@@ -140,6 +158,24 @@ export async function ingestBatch(
     head: tail ? { seq: tail.seq, hash: tail.hash } : state.head,
     ...checkpointOf(ctx, device),
   };
+}
+
+/** Without a log, concurrent requests still share transactions: one group commit per store. */
+const plainGroups = new WeakMap<EdgeStore, (input: StoreEntriesInput) => Promise<void>>();
+
+function groupCommitOf(store: EdgeStore): (input: StoreEntriesInput) => Promise<void> {
+  let commit = plainGroups.get(store);
+  if (!commit) {
+    commit = createGroupCommit<StoreEntriesInput>({
+      key: () => 'entries',
+      storeGroup: (inputs) => store.storeEntryGroup(inputs),
+      storeOne: (input) => store.storeEntries(input),
+      weight: (input) => input.entries.length,
+      maxWeight: 2000,
+    });
+    plainGroups.set(store, commit);
+  }
+  return commit;
 }
 
 function peek(item: unknown, index: number, deviceId: string): { seq: number; session: string } {
@@ -167,13 +203,10 @@ function peek(item: unknown, index: number, deviceId: string): { seq: number; se
   return { seq: fields.seq as number, session: fields.session };
 }
 
-/** The chain hash of a re-sent entry; null when it is not even canonicalizable (so it cannot match). */
+/** The chain hash of a re-sent entry; null when it is not even well formed (so it cannot match). */
 function hashOf(item: unknown): string | null {
-  try {
-    return entryHash(item as JournalEntry);
-  } catch {
-    return null;
-  }
+  const encoded = encodeEntry(item);
+  return encoded.ok ? hash('sha256', encoded.value.bytes, 'hex') : null;
 }
 
 function checkpointOf(ctx: AppContext, device: Device): Pick<IngestResult, 'checkpoint'> {

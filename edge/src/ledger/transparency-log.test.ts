@@ -172,6 +172,43 @@ describe('the transparency log grows with ingest', () => {
     );
   });
 
+  test('concurrent batches of several devices share commits, each appended and counted once, a racing re-send failing alone', async () => {
+    const l = await ledgerEdge({ devices: 6 });
+    let groups = 0;
+    const store = l.edge.store;
+    const storeEntryGroup = store.storeEntryGroup;
+    store.storeEntryGroup = (inputs) => {
+      groups++;
+      return storeEntryGroup(inputs);
+    };
+    const journals = await Promise.all(l.devices.map((d, i) => sessionEntries(d, `s${i}`, 9)));
+    const first = l.devices[0] as LedgerEdge['devices'][0];
+    // Every device's batch at once, and device 0's batch twice: both copies passed the duplicate
+    // check before either was stored, so the group conflicts and the copy stored second fails alone.
+    const results = await Promise.all([
+      ...l.devices.map((device, i) => ingest(l.edge, device, journals[i] as JournalEntry[])),
+      ingest(l.edge, first, journals[0] as JournalEntry[]),
+    ]);
+    const codes = await Promise.all(
+      results.map(async (res) =>
+        res.status === 200 ? 'ok' : ((await res.json()) as { error: { code: string } }).error.code,
+      ),
+    );
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(6);
+    expect(codes.filter((c) => c !== 'ok')).toEqual(['INGEST_CONFLICT']);
+    expect(groups).toBeGreaterThan(0);
+    const total = journals.flat().length;
+    expect(await l.tlog.size(l.org.id)).toBe(total);
+    const leaves = await store.logEntries(l.org.id, 0, total);
+    expect([...leaves].sort()).toEqual(journals.flat().map(entryBytes).sort());
+    expect(encodeBase64(await rootOf(l))).toBe(
+      encodeBase64(rootFromLeafHashes(await storedLeaves(store, l.org.id))),
+    );
+    const sessions = (await store.listConversations(l.org.id, {}, null, 50)).items;
+    expect(sessions.map((s) => s.prompts)).toEqual(sessions.map(() => 9));
+    for (const device of l.devices) expect((await store.getDeviceForAuth(device.id))?.headSeq).toBe(9);
+  });
+
   test('two edge instances appending to one database never lose, repeat or reorder a leaf', async () => {
     const url = `file:${join(dir, 'two-instances.db')}`;
     const first = await ledgerEdge({ url, devices: 4 });

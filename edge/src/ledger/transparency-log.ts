@@ -18,6 +18,7 @@ import {
   signCheckpoint,
 } from '@ceros/protocol';
 import { EdgeError } from '../errors.ts';
+import { createGroupCommit } from '../store/group-commit.ts';
 import type { CheckpointRow } from '../store/ledger-store.ts';
 import type { EdgeStore, StoreEntriesInput } from '../store/store.ts';
 import { type LogHead, planLogAppend } from './log-append.ts';
@@ -106,6 +107,12 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 2000;
 const CATCH_UP_BATCH = 500;
 /** Another instance appended first: reload the head and try again, this many times. */
 const LOG_CONFLICT_RETRIES = 3;
+/** At most this many entries go into one group commit. */
+const GROUP_MAX_ENTRIES = 2000;
+
+function logInputs(input: StoreEntriesInput) {
+  return input.entries.map((entry) => ({ deviceId: input.deviceId, seq: entry.seq, bytes: entry.bytes }));
+}
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 interface OrgKey {
@@ -388,38 +395,61 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
     }
   }
 
+  /** Stores one batch with its leaves, again when another instance appended to the log first. */
+  async function storeOne(input: StoreEntriesInput): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const head = await ensureHead(input.orgId);
+      const planned = planLogAppend(head, logInputs(input), input.receivedMs);
+      try {
+        await store.storeEntries({ ...input, log: planned.append });
+      } catch (error) {
+        // Committed or not, the head may be stale now (a remote database can fail after the
+        // commit; another instance may have appended): reload it next time.
+        heads.delete(input.orgId);
+        if (attempt < LOG_CONFLICT_RETRIES && error instanceof EdgeError && error.details.conflict === 'log')
+          continue;
+        throw error;
+      }
+      heads.set(input.orgId, planned.next);
+      return;
+    }
+  }
+
+  /** Batches of one organization, their leaves appended in arrival order; runs in its append queue. */
+  async function storeGroup(inputs: readonly StoreEntriesInput[]): Promise<void> {
+    const orgId = (inputs[0] as StoreEntriesInput).orgId;
+    let head = await ensureHead(orgId);
+    const planned = inputs.map((input) => {
+      const plan = planLogAppend(head, logInputs(input), input.receivedMs);
+      head = plan.next;
+      return { ...input, log: plan.append };
+    });
+    try {
+      await store.storeEntryGroup(planned);
+    } catch (error) {
+      heads.delete(orgId);
+      throw error;
+    }
+    heads.set(orgId, head);
+  }
+
+  const storeGrouped = createGroupCommit<StoreEntriesInput>({
+    key: (input) => input.orgId,
+    storeGroup,
+    storeOne,
+    weight: (input) => input.entries.length,
+    maxWeight: GROUP_MAX_ENTRIES,
+    schedule: (orgId, flush) => serialized(appendQueues, orgId, flush),
+  });
+
   const tlog: TransparencyLog = {
     name: options.name,
     witnesses,
 
     storeEntries(input) {
       if (input.entries.length === 0) return store.storeEntries(input);
-      return serialized(appendQueues, input.orgId, async () => {
-        for (let attempt = 0; ; attempt++) {
-          const head = await ensureHead(input.orgId);
-          const planned = planLogAppend(
-            head,
-            input.entries.map((entry) => ({ deviceId: input.deviceId, seq: entry.seq, bytes: entry.bytes })),
-            input.receivedMs,
-          );
-          try {
-            await store.storeEntries({ ...input, log: planned.append });
-          } catch (error) {
-            // Committed or not, the head may be stale now (a remote database can fail after the
-            // commit; another instance may have appended): reload it next time.
-            heads.delete(input.orgId);
-            if (
-              attempt < LOG_CONFLICT_RETRIES &&
-              error instanceof EdgeError &&
-              error.details.conflict === 'log'
-            )
-              continue;
-            throw error;
-          }
-          heads.set(input.orgId, planned.next);
-          return;
-        }
-      });
+      // Concurrent requests of an organization share one transaction (group-commit.ts).
+      return storeGrouped(input);
     },
 
     async logKey(orgId) {

@@ -6,6 +6,7 @@ import type { AppContext, EdgeEnv } from '../deps.ts';
 import { EdgeError } from '../errors.ts';
 import { iso, parseJsonBytes } from '../http.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
+import { sharedSignaturePool } from '../ingest/signature-pool.ts';
 import { etagOf, MANAGED_MCP_PREFIX, type ManagedMcpBody, signDocument } from '../policy/signed-document.ts';
 
 /**
@@ -70,7 +71,11 @@ export function agentRoutes(ctx: AppContext): Hono<EdgeEnv> {
   app.post('/v1/agent/ingest', deviceAuth(ctx, { maxBodyBytes: ctx.settings.maxIngestBytes }), async (c) => {
     assertJson(c);
     const body = parseJsonBytes(c.get('rawBody'), ingestSchema);
-    return c.json(await ingestBatch(ctx, c.get('device'), body.entries));
+    return c.json(
+      await ingestBatch(ctx, c.get('device'), body.entries, {
+        verifySignatures: sharedSignaturePool().verify,
+      }),
+    );
   });
 
   app.get('/v1/agent/policy', small, async (c) => {

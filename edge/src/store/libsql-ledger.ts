@@ -5,6 +5,8 @@ import type {
   LedgerStore,
   LogAppend,
   LogKeyRow,
+  LogLeaf,
+  LogNode,
   UnloggedEntry,
   WitnessStateRow,
 } from './ledger-store.ts';
@@ -57,6 +59,33 @@ export function logAppendStatements(orgId: string, append: LogAppend): InStateme
       args: [orgId, JSON.stringify(append.nodes.map((node) => [node.level, node.index, hex(node.hash)]))],
     });
   return statements;
+}
+
+/**
+ * The log appends of a group of batches, joined where one continues the other in the same
+ * organization's log: a group stored together appends with two statements, not two per batch.
+ */
+export function mergeLogAppends(
+  inputs: readonly { orgId: string; log?: LogAppend }[],
+): { orgId: string; append: LogAppend }[] {
+  const out: { orgId: string; append: { firstIndex: number; leaves: LogLeaf[]; nodes: LogNode[] } }[] = [];
+  for (const { orgId, log } of inputs) {
+    if (!log || log.leaves.length === 0) continue;
+    const last = out.at(-1);
+    if (
+      last &&
+      last.orgId === orgId &&
+      last.append.firstIndex + last.append.leaves.length === log.firstIndex
+    ) {
+      last.append.leaves.push(...log.leaves);
+      last.append.nodes.push(...log.nodes);
+    } else
+      out.push({
+        orgId,
+        append: { firstIndex: log.firstIndex, leaves: [...log.leaves], nodes: [...log.nodes] },
+      });
+  }
+  return out;
 }
 
 /** A constraint failure caused by the log's tables: another writer appended to the same log first. */

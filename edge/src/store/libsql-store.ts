@@ -10,7 +10,7 @@ import {
 import { EdgeError } from '../errors.ts';
 import { applyPostureChanges, failedProbes, postureVerdict } from '../ingest/posture.ts';
 import { activityDetails, type ProjectedEntry, type Projection } from '../ingest/project.ts';
-import { isLogConflict, libsqlLedgerMethods, logAppendStatements } from './libsql-ledger.ts';
+import { isLogConflict, libsqlLedgerMethods, logAppendStatements, mergeLogAppends } from './libsql-ledger.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type {
   ActivityRow,
@@ -58,12 +58,16 @@ export interface LibsqlStoreOptions {
  * trip on Turso; there are no interactive transactions, so no lock is held across network hops.
  */
 export function createLibsqlStore(options: LibsqlStoreOptions): EdgeStore {
-  const client = createClient(
-    options.authToken === undefined
-      ? { url: options.url }
-      : { url: options.url, authToken: options.authToken },
-  );
-  return libsqlStore(client, { embedded: options.url.startsWith('file:') });
+  const embedded = options.url.startsWith('file:');
+  const client = createClient({
+    url: options.url,
+    ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+    // An embedded file gets one connection: the pragmas below are per connection (a second one
+    // would commit with synchronous=FULL and no busy timeout), and every call runs synchronously
+    // on this thread anyway, so more connections add nothing.
+    ...(embedded ? { concurrency: 1 } : {}),
+  });
+  return libsqlStore(client, { embedded });
 }
 
 /**
@@ -348,6 +352,10 @@ function multiRow(
 }
 
 interface SessionAggregate {
+  readonly orgId: string;
+  readonly deviceId: string;
+  readonly userId: string;
+  readonly sessionId: string;
   first: number;
   last: number;
   prompts: number;
@@ -367,17 +375,16 @@ interface SessionAggregate {
 }
 
 /**
- * Builds the statements that project one batch of entries into the query tables. Rows of a kind
- * are written with multi-row statements and per-session counters are summed first: the libSQL
- * client's cost is mostly per statement, so this keeps a batch at a handful of statements.
- * `previousPosture` holds, per session, the latest stored snapshot, for `posture.change` entries
- * whose session started in an earlier batch.
+ * Builds the statements that project batches of entries (of one device each) into the query
+ * tables. Rows of a kind are written with multi-row statements across all the batches and
+ * per-session counters are summed first: the libSQL client's cost is mostly per statement, so
+ * this keeps a group of batches at a handful of statements. `previousPosture` holds, per session
+ * of its batch, the latest stored snapshot, for `posture.change` entries whose session started in
+ * an earlier batch.
  */
 function projectionStatements(
-  input: StoreEntriesInput,
-  previousPosture: ReadonlyMap<string, JsonValue>,
+  batches: readonly { input: StoreEntriesInput; previousPosture: ReadonlyMap<string, JsonValue> }[],
 ): InStatement[] {
-  const { orgId, deviceId, userId } = input;
   const out: InStatement[] = [];
   const sessions = new Map<string, SessionAggregate>();
   const definitions: InValue[][] = [];
@@ -394,256 +401,265 @@ function projectionStatements(
   const activity: InValue[][] = [];
   const posture: InStatement[] = [];
   const device: InStatement[] = [];
-  const currentPosture = new Map(previousPosture);
-  const actor = `device:${deviceId}`;
 
-  for (const entry of input.entries) {
-    const at = entry.timeMs;
-    let session = sessions.get(entry.sessionId);
-    if (!session) {
-      session = {
-        first: at,
-        last: at,
-        prompts: 0,
-        toolCalls: 0,
-        blocks: 0,
-        subagents: 0,
-        firstPrompt: null,
-        claudeSessionId: null,
-        claudeVersion: null,
-        model: null,
-        postureOk: null,
-        postureSeen: false,
-        key: null,
-        start: null,
-        end: null,
-      };
-      sessions.set(entry.sessionId, session);
-    }
-    session.first = Math.min(session.first, at);
-    session.last = Math.max(session.last, at);
-    const p = entry.projection;
-    switch (p.kind) {
-      case 'session.key':
-        session.key = { certificate: p.certificate, keyProtection: p.keyProtection };
-        break;
-      case 'session.start':
-        session.start = { ...p, at };
-        session.claudeVersion = p.claudeVersion ?? session.claudeVersion;
-        device.push({
-          sql: `UPDATE devices SET ceros_version = coalesce(?, ceros_version),
+  for (const { input, previousPosture } of batches) {
+    const { orgId, deviceId, userId } = input;
+    const currentPosture = new Map(previousPosture);
+    const actor = `device:${deviceId}`;
+    for (const entry of input.entries) {
+      const at = entry.timeMs;
+      const sessionKey = `${deviceId}\n${entry.sessionId}`;
+      let session = sessions.get(sessionKey);
+      if (!session) {
+        session = {
+          orgId,
+          deviceId,
+          userId,
+          sessionId: entry.sessionId,
+          first: at,
+          last: at,
+          prompts: 0,
+          toolCalls: 0,
+          blocks: 0,
+          subagents: 0,
+          firstPrompt: null,
+          claudeSessionId: null,
+          claudeVersion: null,
+          model: null,
+          postureOk: null,
+          postureSeen: false,
+          key: null,
+          start: null,
+          end: null,
+        };
+        sessions.set(sessionKey, session);
+      }
+      session.first = Math.min(session.first, at);
+      session.last = Math.max(session.last, at);
+      const p = entry.projection;
+      switch (p.kind) {
+        case 'session.key':
+          session.key = { certificate: p.certificate, keyProtection: p.keyProtection };
+          break;
+        case 'session.start':
+          session.start = { ...p, at };
+          session.claudeVersion = p.claudeVersion ?? session.claudeVersion;
+          device.push({
+            sql: `UPDATE devices SET ceros_version = coalesce(?, ceros_version),
                   hostname = coalesce(hostname, ?), os = coalesce(os, ?), arch = coalesce(arch, ?)
                 WHERE id = ? AND org_id = ?`,
-          args: [p.cerosVersion, p.hostname, p.os, p.arch, deviceId, orgId],
-        });
-        if (p.posture) {
-          currentPosture.set(entry.sessionId, JSON.parse(p.posture.report) as JsonValue);
-          session.postureOk = p.posture.ok;
+            args: [p.cerosVersion, p.hostname, p.os, p.arch, deviceId, orgId],
+          });
+          if (p.posture) {
+            currentPosture.set(entry.sessionId, JSON.parse(p.posture.report) as JsonValue);
+            session.postureOk = p.posture.ok;
+            session.postureSeen = true;
+            posture.push(...postureStatements(input, entry, p.posture.report, p.posture.ok, null));
+          }
+          break;
+        case 'posture.change': {
+          const snapshot = applyPostureChanges(
+            currentPosture.get(entry.sessionId),
+            p.changes,
+            new Date(at).toISOString(),
+          );
+          currentPosture.set(entry.sessionId, snapshot);
+          const ok = postureVerdict(snapshot);
+          session.postureOk = ok;
           session.postureSeen = true;
-          posture.push(...postureStatements(input, entry, p.posture.report, p.posture.ok, null));
+          posture.push(
+            ...postureStatements(input, entry, canonicalJson(snapshot), ok, canonicalJson(p.changes)),
+          );
+          const summaries = (Array.isArray(p.changes) ? p.changes : []).map((change) =>
+            typeof change === 'object' && change !== null && !Array.isArray(change)
+              ? String(change.summary ?? change.probe ?? '')
+              : '',
+          );
+          activity.push([
+            orgId,
+            at,
+            actor,
+            'posture.changed',
+            entry.sessionId,
+            canonicalJson({ changes: summaries, failing: failedProbes(snapshot) }),
+          ]);
+          break;
         }
-        break;
-      case 'posture.change': {
-        const snapshot = applyPostureChanges(
-          currentPosture.get(entry.sessionId),
-          p.changes,
-          new Date(at).toISOString(),
-        );
-        currentPosture.set(entry.sessionId, snapshot);
-        const ok = postureVerdict(snapshot);
-        session.postureOk = ok;
-        session.postureSeen = true;
-        posture.push(
-          ...postureStatements(input, entry, canonicalJson(snapshot), ok, canonicalJson(p.changes)),
-        );
-        const summaries = (Array.isArray(p.changes) ? p.changes : []).map((change) =>
-          typeof change === 'object' && change !== null && !Array.isArray(change)
-            ? String(change.summary ?? change.probe ?? '')
-            : '',
-        );
-        activity.push([
-          orgId,
-          at,
-          actor,
-          'posture.changed',
-          entry.sessionId,
-          canonicalJson({ changes: summaries, failing: failedProbes(snapshot) }),
-        ]);
-        break;
-      }
-      case 'session.end':
-        session.end = { ...p, at };
-        break;
-      case 'prompt':
-        session.prompts++;
-        session.firstPrompt ??= p.text.slice(0, 500);
-        session.claudeSessionId ??= p.claudeSessionId;
-        break;
-      case 'system.prompt':
-        session.claudeVersion ??= p.claudeVersion;
-        systemPrompts.push([
-          orgId,
-          deviceId,
-          entry.sessionId,
-          p.hash,
-          entry.seq,
-          p.subagent ? 1 : 0,
-          p.claudeVersion,
-        ]);
-        break;
-      case 'api.request':
-        requests.push([
-          orgId,
-          deviceId,
-          entry.sessionId,
-          p.requestNo,
-          entry.seq,
-          p.systemHash,
-          deviceId,
-          entry.sessionId,
-          p.systemHash,
-          p.model,
-        ]);
-        if (p.toolResults.length > 0) {
-          const json = JSON.stringify(p.toolResults);
-          modelResults.push({
-            sql: `UPDATE tool_calls SET
+        case 'session.end':
+          session.end = { ...p, at };
+          break;
+        case 'prompt':
+          session.prompts++;
+          session.firstPrompt ??= p.text.slice(0, 500);
+          session.claudeSessionId ??= p.claudeSessionId;
+          break;
+        case 'system.prompt':
+          session.claudeVersion ??= p.claudeVersion;
+          systemPrompts.push([
+            orgId,
+            deviceId,
+            entry.sessionId,
+            p.hash,
+            entry.seq,
+            p.subagent ? 1 : 0,
+            p.claudeVersion,
+          ]);
+          break;
+        case 'api.request':
+          requests.push([
+            orgId,
+            deviceId,
+            entry.sessionId,
+            p.requestNo,
+            entry.seq,
+            p.systemHash,
+            deviceId,
+            entry.sessionId,
+            p.systemHash,
+            p.model,
+          ]);
+          if (p.toolResults.length > 0) {
+            const json = JSON.stringify(p.toolResults);
+            modelResults.push({
+              sql: `UPDATE tool_calls SET
                     model_result = (SELECT json_extract(r.value, '$.text') FROM json_each(?) r
                       WHERE json_extract(r.value, '$.toolUseId') = tool_calls.tool_use_id),
                     model_result_error = (SELECT json_extract(r.value, '$.isError') FROM json_each(?) r
                       WHERE json_extract(r.value, '$.toolUseId') = tool_calls.tool_use_id)
                   WHERE device_id = ? AND session_id = ? AND org_id = ?
                     AND tool_use_id IN (SELECT json_extract(value, '$.toolUseId') FROM json_each(?))`,
-            args: [json, json, deviceId, entry.sessionId, orgId, json],
-          });
-        }
-        break;
-      case 'api.response':
-        session.model = p.model ?? session.model;
-        if (p.requestNo !== null)
-          responses.push([
-            orgId,
-            deviceId,
-            entry.sessionId,
-            p.requestNo,
-            entry.seq,
-            p.model,
-            p.stopReason,
-            p.status,
-            p.inputTokens,
-            p.outputTokens,
-          ]);
-        for (const use of p.toolUses)
-          requested.push([
+              args: [json, json, deviceId, entry.sessionId, orgId, json],
+            });
+          }
+          break;
+        case 'api.response':
+          session.model = p.model ?? session.model;
+          if (p.requestNo !== null)
+            responses.push([
+              orgId,
+              deviceId,
+              entry.sessionId,
+              p.requestNo,
+              entry.seq,
+              p.model,
+              p.stopReason,
+              p.status,
+              p.inputTokens,
+              p.outputTokens,
+            ]);
+          for (const use of p.toolUses)
+            requested.push([
+              orgId,
+              deviceId,
+              entry.sessionId,
+              userId,
+              use.id,
+              use.name,
+              use.mcpServer,
+              use.input,
+              at,
+              entry.seq,
+              [use.name, use.input].join('\n'),
+            ]);
+          break;
+        case 'tool.definition':
+          definitions.push([orgId, p.hash, p.name, p.mcpServer, p.description, p.inputSchema, at, at]);
+          definitionDevices.push([orgId, p.hash, deviceId, at, at]);
+          break;
+        case 'tool.decision':
+          session.toolCalls++;
+          if (p.blocked) {
+            session.blocks++;
+            activity.push([
+              orgId,
+              at,
+              actor,
+              'tool.denied',
+              entry.sessionId,
+              activityDetails({
+                tool: p.toolName,
+                rule: p.rule,
+                reason: p.reason,
+                toolUseId: p.toolUseId,
+                agentId: p.agentId,
+              }),
+            ]);
+          }
+          decisions.push([
             orgId,
             deviceId,
             entry.sessionId,
             userId,
-            use.id,
-            use.name,
-            use.mcpServer,
-            use.input,
+            p.toolUseId,
+            p.toolName,
+            p.mcpServer,
+            p.agentId,
+            p.agentType,
+            p.effect,
+            p.rule,
+            p.reason,
+            p.detail,
+            p.mode,
+            p.policyHash,
+            p.monitor,
+            p.input,
             at,
             entry.seq,
-            [use.name, use.input].join('\n'),
+            [p.toolName, p.input, p.rule ?? '', p.reason ?? ''].join('\n'),
           ]);
-        break;
-      case 'tool.definition':
-        definitions.push([orgId, p.hash, p.name, p.mcpServer, p.description, p.inputSchema, at, at]);
-        definitionDevices.push([orgId, p.hash, deviceId, at, at]);
-        break;
-      case 'tool.decision':
-        session.toolCalls++;
-        if (p.blocked) {
-          session.blocks++;
-          activity.push([
+          break;
+        case 'tool.result':
+          results.push([
             orgId,
-            at,
-            actor,
-            'tool.denied',
+            deviceId,
             entry.sessionId,
-            activityDetails({
-              tool: p.toolName,
-              rule: p.rule,
-              reason: p.reason,
-              toolUseId: p.toolUseId,
-              agentId: p.agentId,
-            }),
-          ]);
-        }
-        decisions.push([
-          orgId,
-          deviceId,
-          entry.sessionId,
-          userId,
-          p.toolUseId,
-          p.toolName,
-          p.mcpServer,
-          p.agentId,
-          p.agentType,
-          p.effect,
-          p.rule,
-          p.reason,
-          p.detail,
-          p.mode,
-          p.policyHash,
-          p.monitor,
-          p.input,
-          at,
-          entry.seq,
-          [p.toolName, p.input, p.rule ?? '', p.reason ?? ''].join('\n'),
-        ]);
-        break;
-      case 'tool.result':
-        results.push([
-          orgId,
-          deviceId,
-          entry.sessionId,
-          userId,
-          p.toolUseId,
-          p.toolName,
-          p.mcpServer,
-          p.agentId,
-          at,
-          entry.seq,
-          p.durationMs,
-          p.error,
-          p.response,
-          p.spawnedAgentId,
-          [p.toolName, p.response, p.error ?? ''].join('\n'),
-        ]);
-        break;
-      case 'subagent':
-        if (entry.type === 'subagent.start') session.subagents++;
-        break;
-      case 'mcp.server':
-        mcpServers.push([orgId, p.name, p.identity, p.status, at, at, p.status === 'blocked' ? 1 : 0]);
-        mcpDevices.push([orgId, p.name, p.identity, deviceId, at, at]);
-        if (p.status === 'blocked')
-          activity.push([
-            orgId,
+            userId,
+            p.toolUseId,
+            p.toolName,
+            p.mcpServer,
+            p.agentId,
             at,
-            actor,
-            'mcp.blocked',
-            entry.sessionId,
-            activityDetails({
-              server: p.name,
-              identity: p.identity,
-              source: p.source,
-              rule: p.rule,
-              reason: p.reason,
-            }),
+            entry.seq,
+            p.durationMs,
+            p.error,
+            p.response,
+            p.spawnedAgentId,
+            [p.toolName, p.response, p.error ?? ''].join('\n'),
           ]);
-        break;
-      case 'activity':
-        activity.push([orgId, at, actor, p.action, entry.sessionId, p.details]);
-        break;
-      case 'none':
-        break;
+          break;
+        case 'subagent':
+          if (entry.type === 'subagent.start') session.subagents++;
+          break;
+        case 'mcp.server':
+          mcpServers.push([orgId, p.name, p.identity, p.status, at, at, p.status === 'blocked' ? 1 : 0]);
+          mcpDevices.push([orgId, p.name, p.identity, deviceId, at, at]);
+          if (p.status === 'blocked')
+            activity.push([
+              orgId,
+              at,
+              actor,
+              'mcp.blocked',
+              entry.sessionId,
+              activityDetails({
+                server: p.name,
+                identity: p.identity,
+                source: p.source,
+                rule: p.rule,
+                reason: p.reason,
+              }),
+            ]);
+          break;
+        case 'activity':
+          activity.push([orgId, at, actor, p.action, entry.sessionId, p.details]);
+          break;
+        case 'none':
+          break;
+      }
     }
   }
 
-  for (const [sessionId, s] of sessions) {
+  for (const s of sessions.values()) {
+    const { orgId, deviceId, userId, sessionId } = s;
     const start = s.start;
     // One upsert per session: counters are added, first-seen values kept, session.start and
     // session.end fields set when this batch carries them.
@@ -876,6 +892,69 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
       if (row) out.set(sessionId, JSON.parse(str(row, 'posture')) as JsonValue);
     }
     return out;
+  };
+
+  /**
+   * Stores the batches of several devices in one transaction, all or none: one commit and a
+   * handful of multi-row statements for the whole group instead of per batch.
+   */
+  const storeEntryGroup = async (group: readonly StoreEntriesInput[]): Promise<void> => {
+    const inputs = group.filter((input) => input.entries.length > 0);
+    if (inputs.length === 0) return;
+    // Plain INSERT on purpose: if a concurrent request stored the same (device, seq), the whole
+    // transaction fails and rolls back, so projections are never counted twice.
+    const stmts = multiRow(
+      'INSERT INTO entries (device_id, seq, org_id, hash, session_id, type, time_ms, received_ms, bytes)',
+      inputs.flatMap((input) =>
+        input.entries.map((entry) => [
+          input.deviceId,
+          entry.seq,
+          input.orgId,
+          entry.hash,
+          entry.sessionId,
+          entry.type,
+          entry.timeMs,
+          input.receivedMs,
+          entry.bytes,
+        ]),
+      ),
+      '',
+      100,
+    );
+    const batches = [];
+    for (const input of inputs) batches.push({ input, previousPosture: await previousPosture(input) });
+    stmts.push(...projectionStatements(batches));
+    const heads = inputs.map((input) => {
+      const last = input.entries.at(-1) as ProjectedEntry;
+      return [input.deviceId, input.orgId, last.seq, last.hash];
+    });
+    stmts.push({
+      sql: `WITH heads (id, org_id, seq, hash) AS (VALUES ${heads.map(() => '(?, ?, ?, ?)').join(', ')})
+            UPDATE devices SET head_seq = heads.seq, head_hash = heads.hash FROM heads
+            WHERE devices.id = heads.id AND devices.org_id = heads.org_id`,
+      args: heads.flat(),
+    });
+    for (const log of mergeLogAppends(inputs)) stmts.push(...logAppendStatements(log.orgId, log.append));
+    const who =
+      inputs.length === 1
+        ? `device "${inputs[0]?.deviceId}"`
+        : `devices ${inputs.map((input) => `"${input.deviceId}"`).join(', ')}`;
+    try {
+      await client.batch(stmts, 'write');
+    } catch (error) {
+      if (isLogConflict(error))
+        throw new EdgeError(
+          'INGEST_CONFLICT',
+          `Cannot store entries of ${who}: another writer appended to the log first; retry`,
+          { conflict: 'log' },
+        );
+      if (isConstraint(error))
+        throw new EdgeError(
+          'INGEST_CONFLICT',
+          `Cannot store entries of ${who}: another request stored some of them; retry`,
+        );
+      throw error;
+    }
   };
 
   return {
@@ -1349,48 +1428,8 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
       };
       return state;
     },
-    async storeEntries(input) {
-      const last = input.entries.at(-1);
-      if (!last) return;
-      // Plain INSERT on purpose: if a concurrent request stored the same (device, seq), the whole
-      // batch fails and rolls back, so projections are never counted twice.
-      const stmts = multiRow(
-        'INSERT INTO entries (device_id, seq, org_id, hash, session_id, type, time_ms, received_ms, bytes)',
-        input.entries.map((entry) => [
-          input.deviceId,
-          entry.seq,
-          input.orgId,
-          entry.hash,
-          entry.sessionId,
-          entry.type,
-          entry.timeMs,
-          input.receivedMs,
-          entry.bytes,
-        ]),
-      );
-      stmts.push(...projectionStatements(input, await previousPosture(input)));
-      stmts.push({
-        sql: 'UPDATE devices SET head_seq = ?, head_hash = ? WHERE id = ? AND org_id = ?',
-        args: [last.seq, last.hash, input.deviceId, input.orgId],
-      });
-      if (input.log) stmts.push(...logAppendStatements(input.orgId, input.log));
-      try {
-        await client.batch(stmts, 'write');
-      } catch (error) {
-        if (isLogConflict(error))
-          throw new EdgeError(
-            'INGEST_CONFLICT',
-            `Cannot store entries of device "${input.deviceId}": another writer appended to the log first; retry`,
-            { conflict: 'log' },
-          );
-        if (isConstraint(error))
-          throw new EdgeError(
-            'INGEST_CONFLICT',
-            `Cannot store entries of device "${input.deviceId}": another request stored some of them; retry`,
-          );
-        throw error;
-      }
-    },
+    storeEntries: (input) => storeEntryGroup([input]),
+    storeEntryGroup,
 
     async apiTurns(orgId, deviceId, sessionId, requestNos) {
       if (requestNos.length === 0) return [];

@@ -445,6 +445,11 @@ export interface EdgeStore extends LedgerStore {
   ): Promise<IngestState>;
   /** Stores new entries and their projections atomically; throws INGEST_CONFLICT on a concurrent write. */
   storeEntries(input: StoreEntriesInput): Promise<void>;
+  /**
+   * `storeEntries` for the batches of several devices in one transaction: all are stored or none
+   * (INGEST_CONFLICT when any of them conflicts). Group commit for concurrent requests.
+   */
+  storeEntryGroup(inputs: readonly StoreEntriesInput[]): Promise<void>;
 
   listConversations(
     orgId: string,
