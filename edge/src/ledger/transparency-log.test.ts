@@ -417,6 +417,33 @@ describe('proofs for devices', () => {
     expect(missing.status).toBe(404);
   });
 
+  test('receipt requests right after uploads share on-demand checkpoints instead of signing one each', async () => {
+    const l = await ledgerEdge({ tlog: { onDemandIntervalMs: 200 } });
+    const device = l.devices[0] as LedgerEdge['devices'][0];
+    const saved: number[] = [];
+    const save = l.edge.store.saveCheckpoint.bind(l.edge.store);
+    l.edge.store.saveCheckpoint = async (orgId, checkpoint) => {
+      saved.push(checkpoint.size);
+      return save(orgId, checkpoint);
+    };
+    const entries = await sessionEntries(device, 's-burst', 29);
+    // Ten uploads of three entries, each followed at once by the receipt request of its last entry.
+    const requests: Promise<Response>[] = [];
+    for (let i = 0; i < 10; i++) {
+      const batch = entries.slice(i * 3, i * 3 + 3);
+      await l.upload(device, batch);
+      const last = batch.at(-1) as JournalEntry;
+      requests.push(l.get(device, `/v1/agent/inclusion?device=${device.id}&seq=${last.seq}`));
+    }
+    const answers = await Promise.all(requests);
+    for (const res of answers) expect(res.status).toBe(200);
+    const proofs = (await Promise.all(answers.map((r) => r.json()))) as { index: number; size: number }[];
+    for (const p of proofs) expect(p.size).toBeGreaterThan(p.index);
+    // Ten log sizes were asked about; a few signatures served them all.
+    expect(saved.length).toBeGreaterThanOrEqual(1);
+    expect(saved.length).toBeLessThanOrEqual(3);
+  });
+
   test('consistency proofs from the endpoint verify between every pair of signed checkpoints', async () => {
     const l = await ledgerEdge({ devices: 1 });
     const device = l.devices[0] as LedgerEdge['devices'][0];

@@ -42,6 +42,11 @@ export interface TransparencyLogOptions {
   witnesses?: readonly WitnessEndpoint[];
   /** How often `start()` signs the checkpoints of logs that grew (default 2 s). */
   checkpointIntervalMs?: number;
+  /**
+   * An inclusion proof for an entry no checkpoint covers yet signs one on demand, at most once per
+   * this many milliseconds per log (default 250): requests arriving meanwhile share that signature.
+   */
+  onDemandIntervalMs?: number;
   witnessTimeoutMs?: number;
   fetch?: FetchLike;
   log?: (line: string) => void;
@@ -104,6 +109,9 @@ export interface TransparencyLog {
 }
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 2000;
+export const DEFAULT_ON_DEMAND_INTERVAL_MS = 250;
+/** Rounds of on-demand signing one proof waits for before it gives up (the log outruns it). */
+const ON_DEMAND_ROUNDS = 3;
 const CATCH_UP_BATCH = 500;
 /** Another instance appended first: reload the head and try again, this many times. */
 const LOG_CONFLICT_RETRIES = 3;
@@ -127,6 +135,8 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
   const log = options.log ?? (() => {});
   const witnesses = options.witnesses ?? [];
   const intervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  const onDemandMs = options.onDemandIntervalMs ?? DEFAULT_ON_DEMAND_INTERVAL_MS;
+  const onDemand = new Map<string, Promise<CheckpointRow>>();
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   if (!isValidKeyName(`${options.name}/x`))
     throw new RangeError(`Log name "${options.name}" cannot start a C2SP key name (no spaces or "+")`);
@@ -274,6 +284,24 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
     const largest = await store.getCheckpoint(orgId);
     if (largest && largest.size >= head.size) return remember(orgId, largest);
     return signAt(orgId, head.size, head.range.root());
+  }
+
+  /**
+   * One on-demand signature per log at a time, no sooner than `onDemandMs` after the last one:
+   * devices asking for receipts right after uploading cannot make the edge sign per request.
+   */
+  function signSoon(orgId: string): Promise<CheckpointRow> {
+    let pending = onDemand.get(orgId);
+    if (!pending) {
+      pending = (async () => {
+        const since = now() - (latest.get(orgId)?.signedMs ?? 0);
+        const wait = Math.min(onDemandMs, Math.max(0, onDemandMs - since));
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        return tlog.signCheckpoint(orgId);
+      })().finally(() => onDemand.delete(orgId));
+      onDemand.set(orgId, pending);
+    }
+    return pending;
   }
 
   async function latestCheckpoint(orgId: string): Promise<CheckpointRow> {
@@ -476,8 +504,12 @@ export function createTransparencyLog(options: TransparencyLogOptions): Transpar
       if (index === undefined)
         throw new EdgeError('NOT_FOUND', `Cannot find seq ${seq} of device "${deviceId}" in the log`);
       let checkpoint = await latestCheckpoint(orgId);
-      // Appended since the last checkpoint: sign one that covers it.
-      if (checkpoint.size <= index) checkpoint = await tlog.signCheckpoint(orgId);
+      // Appended since the last checkpoint: sign one that covers it, shared with other requests.
+      for (let round = 0; checkpoint.size <= index; round++) {
+        if (round === ON_DEMAND_ROUNDS)
+          throw new EdgeError('CONFLICT', `Cannot prove seq ${seq} yet: no checkpoint covers it; retry`);
+        checkpoint = await signSoon(orgId);
+      }
       const reader = nodeReader(orgId);
       const [proof, leaf] = await Promise.all([
         proveInclusion(reader, index, checkpoint.size),
