@@ -8,7 +8,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addAdmin, createApp, createLibsqlStore, createOutboxMailer } from '@ceros/edge';
+import {
+  addAdmin,
+  createApp,
+  createLibsqlStore,
+  createOutboxMailer,
+  createTransparencyLog,
+} from '@ceros/edge';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { enrollInBrowser, enrollmentCodeFrom } from '../tests/src/e2e/enroll-in-browser.ts';
@@ -29,7 +35,10 @@ await store.migrate();
 const { org } = await addAdmin(store, { email: ADMIN, orgName: 'Acme', role: 'admin' }, Date.now());
 await store.updateOrgSettings(org.id, { allowedDomains: ['acme.test'] });
 const outbox = createOutboxMailer();
-const edgeApp = createApp({ store, mailer: outbox });
+// As `ceros-edge serve` does: every accepted entry goes into the organization's Merkle log.
+const tlog = createTransparencyLog({ store, name: 'ceros-edge' });
+tlog.start();
+const edgeApp = createApp({ store, mailer: outbox, tlog });
 const demoLogins = new Map<string, string>();
 const app = new Hono();
 // Demo only: a one-time link that carries an admin session minted through the real sign-in.
@@ -122,6 +131,7 @@ say(
 for (const args of [
   ['log', '--type', 'tool.decision'],
   ['log', 'verify'],
+  ['log', 'receipts'],
 ]) {
   say(`\n$ ceros ${args.join(' ')}`);
   const out = Bun.spawnSync([ceros, ...args], { env });
@@ -151,6 +161,7 @@ say(`   Or sign in as ${ADMIN}; codes appear at ${edgeUrl}/dev/outbox`);
 if (process.env.CEROS_DEMO_EXIT === '1' || !process.stdout.isTTY) {
   say('\n(not a terminal: stopping the edge; run `npm run demo` in a terminal to keep it up)');
   await api.close();
+  await tlog.stop();
   server.stop(true);
   process.exit(run.exitCode === 0 ? 0 : 1);
 }
