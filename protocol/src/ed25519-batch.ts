@@ -150,3 +150,46 @@ export function verifyEd25519Batch(batch: Ed25519Batch): Uint8Array {
 
 /** The default verifier: in process, no threads. */
 export const inProcessEd25519Verifier: Ed25519BatchVerifier = async (batch) => verifyEd25519Batch(batch);
+
+/**
+ * The worker runs this function's source, so the body must not use anything from outside it: its
+ * modules come in as arguments, required by a fixed header that no bundler rewrites. That works
+ * the same from `bun run` and from a `bun build --compile --minify` binary, where a separate
+ * worker file would need an entrypoint of its own (the edge's ingest pool and `ceros verify` both run it).
+ */
+function signatureWorkerMain(
+  port: import('node:worker_threads').MessagePort,
+  createPublicKey: typeof import('node:crypto').createPublicKey,
+  verify: typeof import('node:crypto').verify,
+): void {
+  const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
+  port.on('message', (message: { id: number; batch: Ed25519Batch }) => {
+    const { id, batch } = message;
+    const keys: (import('node:crypto').KeyObject | undefined)[] = [];
+    for (let k = 0; k * 32 < batch.publicKeys.length; k++) {
+      try {
+        const raw = batch.publicKeys.subarray(k * 32, k * 32 + 32);
+        keys.push(createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' }));
+      } catch {
+        keys.push(undefined);
+      }
+    }
+    const out = new Uint8Array(batch.count);
+    for (let i = 0; i < batch.count; i++) {
+      const key = keys[batch.keyIndex[i] as number];
+      if (!key) continue;
+      try {
+        const signed = batch.messages.subarray(batch.offsets[i], batch.offsets[i + 1]);
+        out[i] = verify(null, signed, key, batch.signatures.subarray(i * 64, i * 64 + 64)) ? 1 : 0;
+      } catch {
+        out[i] = 0;
+      }
+    }
+    port.postMessage({ id, out }, [out.buffer]);
+  });
+}
+
+export const SIGNATURE_WORKER_SOURCE = `const { parentPort } = require('node:worker_threads');
+const { createPublicKey, verify } = require('node:crypto');
+(${signatureWorkerMain.toString()})(parentPort, createPublicKey, verify);
+`;

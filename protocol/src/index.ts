@@ -24,6 +24,7 @@ export {
   Ed25519BatchBuilder,
   type Ed25519BatchVerifier,
   inProcessEd25519Verifier,
+  SIGNATURE_WORKER_SOURCE,
   verifyEd25519Batch,
 } from './ed25519-batch.ts';
 export { fromBase64Url, fromHex, sha256, sha256Hex, toBase64Url, toHex, ZERO_HASH } from './encoding.ts';

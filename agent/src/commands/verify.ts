@@ -3,9 +3,9 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import {
-  type Ed25519Batch,
   type Ed25519BatchVerifier,
   type ExportVerified,
+  SIGNATURE_WORKER_SOURCE,
   type SignatureCoverage,
   type VerifyExportResult,
   verifyExport,
@@ -211,51 +211,8 @@ function summary(r: ExportVerified, file: string, ms: number, threads: number): 
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Ed25519 verification on worker threads. The worker runs this function's source, so the body
- * must not use anything from outside it: its modules come in as arguments, required by a fixed
- * header string that no bundler rewrites. That works the same from `bun run` and from a
- * `bun build --compile --minify` binary, where a separate worker file would need its own entry.
- */
-function signatureWorkerMain(
-  port: import('node:worker_threads').MessagePort,
-  createPublicKey: typeof import('node:crypto').createPublicKey,
-  verify: typeof import('node:crypto').verify,
-): void {
-  const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
-  port.on('message', (message: { id: number; batch: Ed25519Batch }) => {
-    const { id, batch } = message;
-    const keys: (import('node:crypto').KeyObject | undefined)[] = [];
-    for (let k = 0; k * 32 < batch.publicKeys.length; k++) {
-      try {
-        const raw = batch.publicKeys.subarray(k * 32, k * 32 + 32);
-        keys.push(createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' }));
-      } catch {
-        keys.push(undefined);
-      }
-    }
-    const out = new Uint8Array(batch.count);
-    for (let i = 0; i < batch.count; i++) {
-      const key = keys[batch.keyIndex[i] as number];
-      if (!key) continue;
-      try {
-        const message = batch.messages.subarray(batch.offsets[i], batch.offsets[i + 1]);
-        out[i] = verify(null, message, key, batch.signatures.subarray(i * 64, i * 64 + 64)) ? 1 : 0;
-      } catch {
-        out[i] = 0;
-      }
-    }
-    port.postMessage({ id, out }, [out.buffer]);
-  });
-}
-
-const WORKER_SOURCE = `const { parentPort } = require('node:worker_threads');
-const { createPublicKey, verify } = require('node:crypto');
-(${signatureWorkerMain.toString()})(parentPort, createPublicKey, verify);
-`;
-
 function createSignaturePool(threads: number): { verify: Ed25519BatchVerifier; close: () => Promise<void> } {
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true }));
+  const workers = Array.from({ length: threads }, () => new Worker(SIGNATURE_WORKER_SOURCE, { eval: true }));
   const load = workers.map(() => 0);
   const alive = workers.map(() => true);
   let closing = false;

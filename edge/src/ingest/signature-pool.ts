@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Ed25519Batch, Ed25519BatchVerifier } from '@ceros/protocol';
+import { type Ed25519BatchVerifier, SIGNATURE_WORKER_SOURCE } from '@ceros/protocol';
 
 /**
  * Runtime adapter: Ed25519 verification of ingest batches on worker threads, so the thread that
@@ -19,49 +19,6 @@ export interface SignaturePoolOptions {
   /** The worker's source; tests pass a broken one to check that failures fail closed. */
   source?: string;
 }
-
-/**
- * The worker runs this function's source, so the body must not use anything from outside it: its
- * modules come in as arguments, required by a fixed header that no bundler rewrites. That works
- * the same from `bun run` and from a `bun build --compile --minify` binary, where a separate
- * worker file would need an entrypoint of its own (the agent's `ceros verify` does the same).
- */
-function signatureWorkerMain(
-  port: import('node:worker_threads').MessagePort,
-  createPublicKey: typeof import('node:crypto').createPublicKey,
-  verify: typeof import('node:crypto').verify,
-): void {
-  const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
-  port.on('message', (message: { id: number; batch: Ed25519Batch }) => {
-    const { id, batch } = message;
-    const keys: (import('node:crypto').KeyObject | undefined)[] = [];
-    for (let k = 0; k * 32 < batch.publicKeys.length; k++) {
-      try {
-        const raw = batch.publicKeys.subarray(k * 32, k * 32 + 32);
-        keys.push(createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' }));
-      } catch {
-        keys.push(undefined);
-      }
-    }
-    const out = new Uint8Array(batch.count);
-    for (let i = 0; i < batch.count; i++) {
-      const key = keys[batch.keyIndex[i] as number];
-      if (!key) continue;
-      try {
-        const signed = batch.messages.subarray(batch.offsets[i], batch.offsets[i + 1]);
-        out[i] = verify(null, signed, key, batch.signatures.subarray(i * 64, i * 64 + 64)) ? 1 : 0;
-      } catch {
-        out[i] = 0;
-      }
-    }
-    port.postMessage({ id, out }, [out.buffer]);
-  });
-}
-
-export const SIGNATURE_WORKER_SOURCE = `const { parentPort } = require('node:worker_threads');
-const { createPublicKey, verify } = require('node:crypto');
-(${signatureWorkerMain.toString()})(parentPort, createPublicKey, verify);
-`;
 
 interface Pending {
   readonly count: number;
