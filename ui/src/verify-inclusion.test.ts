@@ -82,6 +82,27 @@ describe('checkInclusion() in WebCrypto', () => {
     });
   });
 
+  test('log keys whose base64 holds "+" or "/" open checkpoints too', async () => {
+    let tried = 0;
+    for (let seed = 1; seed < 60 && tried < 5; seed++) {
+      const signer = createNoteSigner('edge.acme.test/acme', NOTE_ED25519, new Uint8Array(32).fill(seed));
+      const key = signer.verifierKey.slice(signer.verifierKey.indexOf('+', signer.name.length + 1) + 1);
+      if (!/[+/]/.test(key)) continue;
+      tried++;
+      const text = formatCheckpoint({
+        origin: signer.name,
+        size: 1,
+        rootHash: new Uint8Array(32),
+        extensions: [],
+      });
+      expect(await openCheckpoint(signNote(text, [signer]), signer.verifierKey)).toMatchObject({
+        ok: true,
+        size: 1,
+      });
+    }
+    expect(tried).toBe(5);
+  });
+
   test('a checkpoint whose text was changed after signing is refused', async () => {
     const answer = await answerFor(2);
     const forged = answer.checkpoint.replace(`\n${lines.length}\n`, `\n${lines.length + 1}\n`);

@@ -89,9 +89,14 @@ interface LogKey {
 
 /** A C2SP verifier key `name+hex8(id)+base64(0x01 || ed25519 public key)`. */
 async function parseLogKey(text: string): Promise<LogKey | null> {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3) return null;
-  const [name, idHex, b64] = parts as [string, string, string];
+  // The name holds no '+'; the base64 key may.
+  const trimmed = text.trim();
+  const first = trimmed.indexOf('+');
+  const second = trimmed.indexOf('+', first + 1);
+  if (first < 0 || second < 0) return null;
+  const name = trimmed.slice(0, first);
+  const idHex = trimmed.slice(first + 1, second);
+  const b64 = trimmed.slice(second + 1);
   const raw = fromBase64(b64);
   if (!name || !/^[0-9a-f]{8}$/.test(idHex) || !raw || raw.length !== 33 || raw[0] !== 1) return null;
   const keyId = Uint8Array.from(idHex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
