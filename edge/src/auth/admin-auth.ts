@@ -42,6 +42,9 @@ export function clearAdminCookie(c: Context<EdgeEnv>, ctx: AppContext): void {
   deleteCookie(c, ADMIN_COOKIE, { path: '/', secure: isSecure(c, ctx), httpOnly: true, sameSite: 'Strict' });
 }
 
+/** POSTs that only compute an answer (a body too large for a query): auditors may send them too. */
+const READ_ONLY_POSTS = new Set(['/v1/admin/policies/validate', '/v1/admin/policies/evaluate']);
+
 /**
  * Admin session from the HttpOnly cookie. Every state change also needs the session's CSRF token in
  * `x-csrf-token` (a header a cross-site form cannot set) and the `admin` role; auditors read and
@@ -61,7 +64,7 @@ export function adminAuth(ctx: AppContext): MiddlewareHandler<EdgeEnv> {
           'CSRF_FAILED',
           `Cannot accept a state change without the session's ${CSRF_HEADER}`,
         );
-      if (session.role !== 'admin')
+      if (session.role !== 'admin' && !READ_ONLY_POSTS.has(c.req.path))
         throw new EdgeError(
           'FORBIDDEN_ROLE',
           `Cannot change anything as "${session.email}": the auditor role reads only`,

@@ -157,6 +157,18 @@ describe('admin state changes', () => {
     });
     expect(revoke.status).toBe(403);
     expect(await errorCode(revoke)).toBe('FORBIDDEN_ROLE');
+    // Checking a draft changes nothing: an auditor may validate and evaluate one, not save it.
+    const source = 'version: 1\ndefault: allow\n';
+    const post = (path: string) =>
+      edge.request(path, { method: 'POST', headers: auditor.write, body: JSON.stringify({ source }) });
+    expect((await post('/v1/admin/policies/validate')).status).toBe(200);
+    expect((await post('/v1/admin/policies/evaluate')).status).toBe(200);
+    const create = await edge.request('/v1/admin/policies', {
+      method: 'POST',
+      headers: auditor.write,
+      body: JSON.stringify({ name: 'p', source }),
+    });
+    expect(await errorCode(create)).toBe('FORBIDDEN_ROLE');
   });
 
   test('admins add admins and auditors, provision users, and change org settings', async () => {
