@@ -1,9 +1,12 @@
 import { useState } from 'preact/hooks';
 import {
-  allowedServerNames,
+  allowEntryFor,
+  allowlistAllows,
   allowlistMisses,
   FIRST_POLICY_NAME,
+  managedIdentity,
   newAllowlistPolicy,
+  type ServerRef,
   withServerAllowed,
 } from '../allowlist.ts';
 import type { ManagedMcp, ManagedMcpInput, McpServer, PolicyDetail, SeenOnDevice } from '../api.ts';
@@ -19,8 +22,8 @@ import { type AsyncState, useAsync, useConsole, usePaged, useTitle } from '../ho
 import { Link } from '../router.tsx';
 
 interface Approvals {
-  /** Server name -> the published policies whose allowlist names it. */
-  byPolicy: Map<string, string[]>;
+  /** Published policies and their sources, to tell which allowlists name or list a server. */
+  published: { name: string; source: string }[];
   managed: ManagedMcp[];
   policies: PolicyDetail[];
   /** The published source of the active policy (devices enforce the one published last). */
@@ -44,16 +47,13 @@ export function McpServersPage() {
       Promise.all(summaries.map((p) => api.policy(p.id))),
       api.managedMcp(),
     ]);
-    const byPolicy = new Map<string, string[]>();
-    for (const policy of policies) {
-      const published = policy.versions.find((v) => v.version === policy.publishedVersion);
-      if (!published) continue;
-      for (const name of allowedServerNames(published.source))
-        byPolicy.set(name, [...(byPolicy.get(name) ?? []), policy.name]);
-    }
+    const published = policies.flatMap((policy) => {
+      const version = policy.versions.find((v) => v.version === policy.publishedVersion);
+      return version ? [{ name: policy.name, source: version.source }] : [];
+    });
     const active = policies.find((p) => p.publishedVersion !== null);
     const activeSource = active?.versions.find((v) => v.version === active.publishedVersion)?.source ?? null;
-    return { byPolicy, managed, policies, activeSource };
+    return { published, managed, policies, activeSource };
   }, []);
   const [approving, setApproving] = useState<McpServer | null>(null);
   const [expanded, setExpanded] = useState<string | null>(null);
@@ -99,7 +99,9 @@ export function McpServersPage() {
               <tbody>
                 {servers.items.map((s) => {
                   const key = `${s.name}\u0000${s.identity}`;
-                  const policies = approvals.data?.byPolicy.get(s.name) ?? [];
+                  const policies = (approvals.data?.published ?? [])
+                    .filter((p) => allowlistAllows(p.source, s))
+                    .map((p) => p.name);
                   const managed = s.approval === 'managed';
                   // Managed but left out of the active allowlist: devices are handed it and block it.
                   const activeSource = approvals.data?.activeSource ?? null;
@@ -107,7 +109,7 @@ export function McpServersPage() {
                     managed &&
                     policies.length === 0 &&
                     activeSource !== null &&
-                    allowlistMisses(activeSource, s.name) === true;
+                    allowlistMisses(activeSource, s) === true;
                   const approved = policies.length > 0 || (managed && !managedBlocked);
                   return [
                     <tr key={key} data-server={s.name}>
@@ -266,7 +268,8 @@ function ApproveDialog({
   const [error, setError] = useState<string | null>(null);
   // Build on the newest version, so an unpublished draft saved since is not silently dropped.
   const { active, base: before } = activePolicy(policies);
-  const after = active ? withServerAllowed(before, server.name) : newAllowlistPolicy(server.name);
+  const after = active ? withServerAllowed(before, server) : newAllowlistPolicy(server);
+  const entry = allowEntryFor(server);
   const draftAhead = active !== undefined && active.latestVersion !== active.publishedVersion;
 
   const approve = async () => {
@@ -306,6 +309,17 @@ function ApproveDialog({
         <p>
           No policy is active yet. Approving creates and publishes the organization's first policy,{' '}
           <code>{FIRST_POLICY_NAME}</code>: tools stay allowed, and only approved MCP servers may run.
+        </p>
+      )}
+      {typeof entry === 'string' ? (
+        <p class="small muted">
+          ceros does not know what this server runs, so it is approved by name: any server configured as{' '}
+          <code>{server.name}</code> will be allowed.
+        </p>
+      ) : (
+        <p class="small muted">
+          It is approved by what it runs, not by its name: a server that runs anything else stays blocked,
+          even when it is called <code>{server.name}</code>.
         </p>
       )}
       {draftAhead ? (
@@ -479,8 +493,16 @@ function ManagedDialog({
   const [error, setError] = useState<string | null>(null);
 
   // A new server the active allowlist leaves out would reach devices only to be blocked there.
+  const ref: ServerRef = {
+    name: name.trim(),
+    identity: managedIdentity(
+      transport === 'stdio'
+        ? { transport, command: command.trim(), args: args.split('\n').filter((a) => a.trim() !== '') }
+        : { transport, url: url.trim() },
+    ),
+  };
   const offerAllow =
-    server === null && active !== undefined && allowlistMisses(base, name.trim() || '\u0000') === true;
+    server === null && active !== undefined && ref.name !== '' && allowlistMisses(base, ref) === true;
   const save = async (event: Event) => {
     event.preventDefault();
     const input: ManagedMcpInput =
@@ -498,7 +520,7 @@ function ManagedDialog({
     try {
       if (server) await api.updateManagedMcp(server.id, input);
       else await api.createManagedMcp(input);
-      const allowed = offerAllow && alsoAllow && active ? withServerAllowed(base, input.name) : null;
+      const allowed = offerAllow && alsoAllow && active ? withServerAllowed(base, ref) : null;
       if (allowed !== null && active) {
         const { version } = await api.addPolicyVersion(active.id, allowed);
         await api.publishPolicy(active.id, version);
