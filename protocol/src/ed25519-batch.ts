@@ -193,3 +193,10 @@ export const SIGNATURE_WORKER_SOURCE = `const { parentPort } = require('node:wor
 const { createPublicKey, verify } = require('node:crypto');
 (${signatureWorkerMain.toString()})(parentPort, createPublicKey, verify);
 `;
+
+/** The buffers a batch moves to a worker without copying (`postMessage(message, transfer)`). */
+export function batchTransferList(batch: Ed25519Batch): ArrayBuffer[] {
+  return [batch.publicKeys, batch.keyIndex, batch.signatures, batch.messages, batch.offsets].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}

@@ -20,6 +20,7 @@ export {
   TLOG_SIZE_CONTENT_TYPE,
 } from './checkpoint.ts';
 export {
+  batchTransferList,
   type Ed25519Batch,
   Ed25519BatchBuilder,
   type Ed25519BatchVerifier,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import {
+  batchTransferList,
   type Ed25519BatchVerifier,
   type ExportVerified,
   SIGNATURE_WORKER_SOURCE,
@@ -259,13 +260,7 @@ function createSignaturePool(threads: number): { verify: Ed25519BatchVerifier; c
         load[k] = (load[k] ?? 0) + 1;
         const id = next++;
         pending.set(id, { worker: k, resolve, reject });
-        const transfer = [
-          batch.publicKeys,
-          batch.keyIndex,
-          batch.signatures,
-          batch.messages,
-          batch.offsets,
-        ].map((a) => a.buffer as ArrayBuffer);
+        const transfer = batchTransferList(batch);
         worker.postMessage({ id, batch }, transfer);
       }),
     close: async () => {

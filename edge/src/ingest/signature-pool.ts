@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Ed25519BatchVerifier, SIGNATURE_WORKER_SOURCE } from '@ceros/protocol';
+import { batchTransferList, type Ed25519BatchVerifier, SIGNATURE_WORKER_SOURCE } from '@ceros/protocol';
 
 /**
  * Runtime adapter: Ed25519 verification of ingest batches on worker threads, so the thread that
@@ -86,13 +86,7 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
       const id = next++;
       slot.pending.set(id, { count: batch.count, resolve, reject });
       worker.ref();
-      const transfer = [
-        batch.publicKeys,
-        batch.keyIndex,
-        batch.signatures,
-        batch.messages,
-        batch.offsets,
-      ].map((a) => a.buffer as ArrayBuffer);
+      const transfer = batchTransferList(batch);
       try {
         worker.postMessage({ id, batch }, transfer);
       } catch (error) {
