@@ -37,7 +37,7 @@ export type { ManagedMcpBody, Signed } from './policy/signed-document.ts';
 export { MANAGED_MCP_PREFIX, orgKeyId } from './policy/signed-document.ts';
 export type { SessionResponse } from './routes/admin.ts';
 export type { DeviceStatusResponse } from './routes/agent.ts';
-export { ENROLL_SIGNING_PREFIX, type PollResponse } from './routes/enroll.ts';
+export type { PollResponse } from './routes/enroll.ts';
 export type { CheckpointResponse } from './routes/ledger.ts';
 export { createLibsqlStore, type LibsqlStoreOptions, libsqlStore } from './store/libsql-store.ts';
 export type { EdgeStore } from './store/store.ts';

@@ -1,9 +1,11 @@
-import { canonicalJson, type JsonValue, toBase64Url } from '@ceros/protocol';
+import {
+  type EnrollmentPollResponse,
+  enrollmentSigningBytes,
+  type JsonValue,
+  toBase64Url,
+} from '@ceros/protocol';
 import type { DeviceKeyHandle } from '../keystore/keystore.ts';
 import { createEdgeClient, EdgeClientError, type FetchLike } from './client.ts';
-
-/** Must match edge/src/routes/enroll.ts: the start request is signed by the device key. */
-export const ENROLL_SIGNING_PREFIX = 'ceros/enroll/v1\n';
 
 export interface DeviceDescription {
   hostname?: string;
@@ -25,20 +27,7 @@ export interface EnrollmentStart {
   expiresAt: string;
 }
 
-export type EnrollmentPoll =
-  | { status: 'pending' | 'awaiting_approval'; pollIntervalMs: number; expiresAt: string }
-  | { status: 'denied'; message: string }
-  | {
-      status: 'complete';
-      deviceId: string;
-      org: { id: string; slug: string; name: string };
-      userEmail: string;
-      orgSigningKey: string;
-      orgSigningKeyId: string;
-      edgeUrl: string;
-      /** The organization's log verifier key, pinned for consistency checks. */
-      logKey?: string;
-    };
+export type EnrollmentPoll = EnrollmentPollResponse;
 
 /** Asks the edge to start enrolling this device's key; proves possession by signing the request. */
 export async function startEnrollment(input: {
@@ -62,7 +51,7 @@ export async function startEnrollment(input: {
   };
   if (input.deviceId !== undefined) body.deviceId = input.deviceId;
   if (input.org !== undefined) body.org = input.org;
-  const signature = await input.key.sign(Buffer.from(ENROLL_SIGNING_PREFIX + canonicalJson(body)));
+  const signature = await input.key.sign(enrollmentSigningBytes(body));
   const client = createEdgeClient({ baseUrl: input.edgeUrl, ...(input.fetch ? { fetch: input.fetch } : {}) });
   const response = await client.request('POST', '/v1/enroll/start', {
     json: { ...body, signature: toBase64Url(signature) },

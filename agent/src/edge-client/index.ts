@@ -32,7 +32,6 @@ export {
 } from './config.ts';
 export {
   type DeviceDescription,
-  ENROLL_SIGNING_PREFIX,
   type EnrollmentPoll,
   type EnrollmentStart,
   pollEnrollment,

@@ -1,5 +1,11 @@
 import { verify } from 'node:crypto';
-import { canonicalJson, devicePublicKeyFromSpki, fromBase64Url, type JsonValue } from '@ceros/protocol';
+import {
+  devicePublicKeyFromSpki,
+  type EnrollmentPollResponse,
+  enrollmentSigningBytes,
+  fromBase64Url,
+  type JsonValue,
+} from '@ceros/protocol';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -30,7 +36,6 @@ import { orgKeyId } from '../policy/signed-document.ts';
 import type { Enrollment, Org } from '../store/store.ts';
 
 /** The enrollment start request is signed by the device key over this prefix + canonical body. */
-export const ENROLL_SIGNING_PREFIX = 'ceros/enroll/v1\n';
 const ENROLL_CSRF_COOKIE = 'ceros_enroll_csrf';
 const POLL_INTERVAL_MS = 2000;
 
@@ -67,22 +72,7 @@ const emailSchema = z
   .toLowerCase()
   .pipe(z.email({ message: 'is not an email address' }).max(254));
 
-export type PollResponse =
-  | { status: 'pending' | 'awaiting_approval'; pollIntervalMs: number; expiresAt: string }
-  | { status: 'denied'; message: string }
-  | {
-      status: 'complete';
-      deviceId: string;
-      org: { id: string; slug: string; name: string };
-      userEmail: string;
-      /** Raw Ed25519 key (base64url) that signs the org's policy bundles and managed MCP lists. */
-      orgSigningKey: string;
-      /** The key id policy bundles name (@ceros/policy TrustedKey.keyId). */
-      orgSigningKeyId: string;
-      edgeUrl: string;
-      /** The C2SP verifier key of the org's transparency log, for the device to pin (absent without one). */
-      logKey?: string;
-    };
+export type PollResponse = EnrollmentPollResponse;
 
 export function enrollRoutes(ctx: AppContext): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
@@ -304,7 +294,7 @@ function verifyStartSignature(
     if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
       throw new EdgeError('INVALID_INPUT', 'Cannot enroll the device key: it must be an ECDSA P-256 key');
     const { signature: _signature, ...signed } = raw;
-    const message = Buffer.from(ENROLL_SIGNING_PREFIX + canonicalJson(signed));
+    const message = enrollmentSigningBytes(signed as Record<string, JsonValue>);
     good = verify('sha256', message, { key, dsaEncoding: 'der' }, fromBase64Url(body.signature));
   } catch (error) {
     if (error instanceof EdgeError) throw error;

@@ -3,6 +3,7 @@ import {
   canonicalJson,
   type EntryBody,
   ed25519PublicKeyToRaw,
+  enrollmentSigningBytes,
   entryHash,
   type JournalEntry,
   type JsonValue,
@@ -14,7 +15,6 @@ import {
 } from '@ceros/protocol';
 import { deviceIdFromSpki } from '../auth/secrets.ts';
 import { HEADER, requestSigningString } from '../auth/signed-request.ts';
-import { ENROLL_SIGNING_PREFIX } from '../routes/enroll.ts';
 
 /**
  * A software stand-in for an agent, for edge tests and the bench: a P-256 device key, a journal
@@ -155,7 +155,7 @@ export function createFakeDevice(
       };
       if (options.id !== undefined) body.deviceId = options.id;
       if (org !== undefined) body.org = org;
-      const signature = sign('sha256', Buffer.from(ENROLL_SIGNING_PREFIX + canonicalJson(body)), {
+      const signature = sign('sha256', enrollmentSigningBytes(body), {
         key: privateKey,
         dsaEncoding: 'der',
       });
