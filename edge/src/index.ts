@@ -36,7 +36,6 @@ export { addAdmin, createOrganization, slugify } from './orgs.ts';
 export type { ManagedMcpBody, Signed } from './policy/signed-document.ts';
 export { MANAGED_MCP_PREFIX, orgKeyId } from './policy/signed-document.ts';
 export type { SessionResponse } from './routes/admin.ts';
-export type { DeviceStatusResponse } from './routes/agent.ts';
 export type { PollResponse } from './routes/enroll.ts';
 export type { CheckpointResponse } from './routes/ledger.ts';
 export { createLibsqlStore, type LibsqlStoreOptions, libsqlStore } from './store/libsql-store.ts';

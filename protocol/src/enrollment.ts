@@ -29,3 +29,19 @@ export type EnrollmentPollResponse =
       /** The C2SP verifier key of the org's transparency log, for the device to pin (absent without one). */
       logKey?: string;
     };
+
+/**
+ * The answer to `GET /v1/agent/status`, which the revocation watcher polls. Answered even for
+ * revoked devices (authenticated by their still-valid signature) so the agent can tell "revoked"
+ * from "unreachable".
+ */
+export interface DeviceStatusResponse {
+  deviceId: string;
+  status: 'active' | 'pending' | 'revoked';
+  userEmail: string;
+  userStatus: 'provisioned' | 'active' | 'revoked';
+  /** The one thing the agent acts on: false means deny every tool call and end the session. */
+  allowed: boolean;
+  reason: string | null;
+  checkedAt: string;
+}

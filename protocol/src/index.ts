@@ -29,7 +29,12 @@ export {
   verifyEd25519Batch,
 } from './ed25519-batch.ts';
 export { fromBase64Url, fromHex, sha256, sha256Hex, toBase64Url, toHex, ZERO_HASH } from './encoding.ts';
-export { ENROLL_SIGNING_PREFIX, type EnrollmentPollResponse, enrollmentSigningBytes } from './enrollment.ts';
+export {
+  type DeviceStatusResponse,
+  ENROLL_SIGNING_PREFIX,
+  type EnrollmentPollResponse,
+  enrollmentSigningBytes,
+} from './enrollment.ts';
 export { type EncodedEntry, encodeEntry, signEncodedEntry } from './entry-encoder.ts';
 export { ProtocolError, type ProtocolErrorCode } from './errors.ts';
 export {

@@ -1,15 +1,8 @@
+import type { DeviceStatusResponse } from '@ceros/protocol';
 import { type EdgeClient, EdgeClientError } from './client.ts';
 
 /** The edge's answer to GET /v1/agent/status. */
-export interface DeviceStatus {
-  deviceId: string;
-  status: 'active' | 'pending' | 'revoked';
-  userEmail: string;
-  userStatus: 'provisioned' | 'active' | 'revoked';
-  allowed: boolean;
-  reason: string | null;
-  checkedAt: string;
-}
+export type DeviceStatus = DeviceStatusResponse;
 
 export type StatusCheck =
   | { kind: 'allowed'; status: DeviceStatus }

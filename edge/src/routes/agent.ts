@@ -1,4 +1,4 @@
-import { canonicalJson, type JsonValue } from '@ceros/protocol';
+import { canonicalJson, type DeviceStatusResponse, type JsonValue } from '@ceros/protocol';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { deviceAuth } from '../auth/device-auth.ts';
@@ -8,22 +8,6 @@ import { iso, parseJsonBytes } from '../http.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { sharedSignaturePool } from '../ingest/signature-pool.ts';
 import { etagOf, MANAGED_MCP_PREFIX, type ManagedMcpBody, signDocument } from '../policy/signed-document.ts';
-
-/**
- * What a device says about itself; the revocation watcher polls it. Answered even for revoked
- * devices (authenticated by their still-valid signature) so the agent can tell "revoked" from
- * "unreachable".
- */
-export interface DeviceStatusResponse {
-  deviceId: string;
-  status: 'active' | 'pending' | 'revoked';
-  userEmail: string;
-  userStatus: 'provisioned' | 'active' | 'revoked';
-  /** The one thing the agent acts on: false means deny every tool call and end the session. */
-  allowed: boolean;
-  reason: string | null;
-  checkedAt: string;
-}
 
 const adoptionGapSchema = z.strictObject({
   claudeSessionId: z.string().min(1).max(128),
