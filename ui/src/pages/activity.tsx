@@ -4,12 +4,13 @@ import type { Api, AuditExportFile, Device, LogKey } from '../api.ts';
 import { Badge, PostureBadge, type Tone } from '../components/badges.tsx';
 import { CodeBlock, Collapsible, JsonBlock } from '../components/code.tsx';
 import { AncestryChain, PostureReport } from '../components/evidence.tsx';
+import { PeriodFields } from '../components/period-fields.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Tabs } from '../components/tabs.tsx';
 import { Time } from '../components/time.tsx';
 import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
-import { count, fromLocalInput, plural, shortId, toLocalInput } from '../format.ts';
+import { count, plural, shortId } from '../format.ts';
 import { useConsole, usePaged, useTitle } from '../hooks.ts';
 import { Link, type Location, setQuery } from '../router.tsx';
 import {
@@ -597,8 +598,8 @@ const DAY = 86_400_000;
  */
 function Export() {
   const { api } = useConsole();
-  const [from, setFrom] = useState(() => toLocalInput(new Date(Date.now() - 7 * DAY).toISOString()));
-  const [to, setTo] = useState(() => toLocalInput(new Date(Date.now() + 60_000).toISOString()));
+  const [from, setFrom] = useState<string | undefined>(() => new Date(Date.now() - 7 * DAY).toISOString());
+  const [to, setTo] = useState<string | undefined>(() => new Date(Date.now() + 60_000).toISOString());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<{ file: AuditExportFile; key: LogKey; url: string } | null>(null);
@@ -612,9 +613,7 @@ function Export() {
 
   const run = async (event: Event) => {
     event.preventDefault();
-    const fromIso = fromLocalInput(from);
-    const toIso = fromLocalInput(to);
-    if (!fromIso || !toIso || fromIso >= toIso) {
+    if (!from || !to || from >= to) {
       setError('Choose a start before the end');
       return;
     }
@@ -622,7 +621,7 @@ function Export() {
     setResult(null);
     setBusy(true);
     try {
-      const [file, key] = await Promise.all([api.auditExport({ from: fromIso, to: toIso }), api.logKey()]);
+      const [file, key] = await Promise.all([api.auditExport({ from, to }), api.logKey()]);
       const url = URL.createObjectURL(new Blob([file.text], { type: 'application/json' }));
       setResult({ file, key, url });
       const link = document.createElement('a');
@@ -648,26 +647,7 @@ function Export() {
           Anyone can check it offline: nothing in it has to be trusted.
         </p>
         <div class="filters">
-          <div class="field">
-            <label for="x-from">From</label>
-            <input
-              id="x-from"
-              type="datetime-local"
-              required
-              value={from}
-              onInput={(e) => setFrom(e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="x-to">To</label>
-            <input
-              id="x-to"
-              type="datetime-local"
-              required
-              value={to}
-              onInput={(e) => setTo(e.currentTarget.value)}
-            />
-          </div>
+          <PeriodFields id="x" from={from} to={to} onFrom={setFrom} onTo={setTo} required />
           <div class="field field-actions">
             <button type="submit" class="btn btn-primary" disabled={busy}>
               {busy ? 'Exporting…' : 'Export'}

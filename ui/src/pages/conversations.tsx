@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { Conversation } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
+import { PeriodFields } from '../components/period-fields.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
 import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
-import { count, duration, fromLocalInput, toLocalInput } from '../format.ts';
+import { count, duration } from '../format.ts';
 import { useConsole, usePaged, useTitle } from '../hooks.ts';
 import { Link, type Location, setQuery } from '../router.tsx';
 
@@ -71,24 +72,13 @@ export function ConversationsPage({ location }: { location: Location }) {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="f-from">From</label>
-          <input
-            id="f-from"
-            type="datetime-local"
-            value={from ? toLocalInput(from) : ''}
-            onChange={(e) => setQuery({ from: fromLocalInput(e.currentTarget.value) })}
-          />
-        </div>
-        <div class="field">
-          <label for="f-to">To</label>
-          <input
-            id="f-to"
-            type="datetime-local"
-            value={to ? toLocalInput(to) : ''}
-            onChange={(e) => setQuery({ to: fromLocalInput(e.currentTarget.value) })}
-          />
-        </div>
+        <PeriodFields
+          id="f"
+          from={from}
+          to={to}
+          onFrom={(value) => setQuery({ from: value })}
+          onTo={(value) => setQuery({ to: value })}
+        />
         <div class="field field-actions">
           <button type="submit" class="btn">
             Apply

@@ -486,31 +486,21 @@ function PolicyEditor({
           <div class="compare">
             <div class="row-gap">
               <label for="cmp-a">Compare</label>
-              <select
+              <VersionSelect
                 id="cmp-a"
+                versions={versions}
+                published={policy.publishedVersion}
                 value={pair.a}
-                onChange={(e) => setCompare({ ...pair, a: Number(e.currentTarget.value) })}
-              >
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    v{v.version}
-                    {v.version === policy.publishedVersion ? ' (published)' : ''}
-                  </option>
-                ))}
-              </select>
+                onSelect={(a) => setCompare({ ...pair, a })}
+              />
               <label for="cmp-b">with</label>
-              <select
+              <VersionSelect
                 id="cmp-b"
+                versions={versions}
+                published={policy.publishedVersion}
                 value={pair.b}
-                onChange={(e) => setCompare({ ...pair, b: Number(e.currentTarget.value) })}
-              >
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    v{v.version}
-                    {v.version === policy.publishedVersion ? ' (published)' : ''}
-                  </option>
-                ))}
-              </select>
+                onSelect={(b) => setCompare({ ...pair, b })}
+              />
             </div>
             <DiffView
               before={versionSource(pair.a)}
@@ -522,6 +512,31 @@ function PolicyEditor({
       </section>
       <DraftCheck source={text} valid={validation.result?.ok === true} />
     </div>
+  );
+}
+
+function VersionSelect({
+  id,
+  versions,
+  published,
+  value,
+  onSelect,
+}: {
+  id: string;
+  versions: PolicyVersion[];
+  published: number | null;
+  value: number;
+  onSelect: (version: number) => void;
+}) {
+  return (
+    <select id={id} value={value} onChange={(e) => onSelect(Number(e.currentTarget.value))}>
+      {versions.map((v) => (
+        <option key={v.version} value={v.version}>
+          v{v.version}
+          {v.version === published ? ' (published)' : ''}
+        </option>
+      ))}
+    </select>
   );
 }
 

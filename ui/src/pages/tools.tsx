@@ -4,21 +4,14 @@ import { Badge, DecisionBadge } from '../components/badges.tsx';
 import { CodeBlock, Facts, JsonBlock } from '../components/code.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { DiffView } from '../components/diff-view.tsx';
+import { PeriodFields } from '../components/period-fields.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Tabs } from '../components/tabs.tsx';
 import { Time } from '../components/time.tsx';
 import { DecisionDetail, McpBadge, ToolInput, ToolOutput } from '../components/tool-call.tsx';
 import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
-import {
-  count,
-  duration,
-  fromLocalInput,
-  prettyJson,
-  shortId,
-  summarizeInput,
-  toLocalInput,
-} from '../format.ts';
+import { count, duration, prettyJson, shortId, summarizeInput } from '../format.ts';
 import { useAsync, useConsole, usePaged, useTitle } from '../hooks.ts';
 import { Link, type Location, setQuery } from '../router.tsx';
 import { sessionHref } from './conversations.tsx';
@@ -370,24 +363,13 @@ function Calls({ location }: { location: Location }) {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="c-from">From</label>
-          <input
-            id="c-from"
-            type="datetime-local"
-            value={filter.from ? toLocalInput(filter.from) : ''}
-            onChange={(e) => setQuery({ from: fromLocalInput(e.currentTarget.value) })}
-          />
-        </div>
-        <div class="field">
-          <label for="c-to">To</label>
-          <input
-            id="c-to"
-            type="datetime-local"
-            value={filter.to ? toLocalInput(filter.to) : ''}
-            onChange={(e) => setQuery({ to: fromLocalInput(e.currentTarget.value) })}
-          />
-        </div>
+        <PeriodFields
+          id="c"
+          from={filter.from}
+          to={filter.to}
+          onFrom={(from) => setQuery({ from })}
+          onTo={(to) => setQuery({ to })}
+        />
         <div class="field field-actions">
           <button type="submit" class="btn">
             Search
