@@ -57,3 +57,12 @@ export function LoadMore({
     </div>
   );
 }
+
+/** A form's error, announced to screen readers; nothing when there is none. */
+export function FormError({ error }: { error: string | null }) {
+  return error ? (
+    <p class="form-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}

@@ -6,7 +6,7 @@ import { CodeBlock, Collapsible, JsonBlock } from '../components/code.tsx';
 import { AncestryChain, PostureReport } from '../components/evidence.tsx';
 import { PeriodFields } from '../components/period-fields.tsx';
 import { PageHeader } from '../components/shell.tsx';
-import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { Empty, ErrorState, FormError, Loading, LoadMore } from '../components/states.tsx';
 import { Tabs } from '../components/tabs.tsx';
 import { Time } from '../components/time.tsx';
 import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
@@ -659,11 +659,7 @@ function Export() {
             The edge is collecting the period&apos;s entries and proofs…
           </p>
         ) : null}
-        {error ? (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
       </form>
       {result ? <ExportDone {...result} /> : null}
     </div>

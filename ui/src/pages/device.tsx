@@ -5,7 +5,7 @@ import { Collapsible, Facts } from '../components/code.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { PostureReport, probeLabel } from '../components/evidence.tsx';
 import { PageHeader } from '../components/shell.tsx';
-import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { Empty, ErrorState, FormError, Loading, LoadMore } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
 import { refreshDevices } from '../device-directory.ts';
 import { count, shortId } from '../format.ts';
@@ -262,11 +262,7 @@ function RevokeDialog({
           value={reason}
           onInput={(e) => setReason(e.currentTarget.value)}
         />
-        {error ? (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <div class="dialog-actions">
           <button type="button" class="btn" onClick={onClose}>
             Cancel

@@ -14,7 +14,7 @@ import { Badge } from '../components/badges.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { DiffView } from '../components/diff-view.tsx';
 import { PageHeader } from '../components/shell.tsx';
-import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { Empty, ErrorState, FormError, Loading, LoadMore } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
 import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
 import { count } from '../format.ts';
@@ -174,7 +174,13 @@ export function McpServersPage() {
                       </td>
                       <td class="actions">
                         {canWrite && !approved && approvals.data ? (
-                          <button type="button" class="btn btn-small" onClick={() => setApproving(s)}>
+                          <button
+                            type="button"
+                            class="btn btn-small"
+                            // An approval builds on the active policy: never on a copy being reloaded.
+                            disabled={approvals.loading}
+                            onClick={() => setApproving(s)}
+                          >
                             Approve
                           </button>
                         ) : null}
@@ -340,11 +346,7 @@ function ApproveDialog({
           <DiffView before={before} after={after} label="Policy change" />
         </>
       )}
-      {error ? (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <div class="dialog-actions">
         <button type="button" class="btn" onClick={onClose}>
           Cancel
@@ -633,11 +635,7 @@ function ManagedDialog({
             </span>
           </label>
         ) : null}
-        {error ? (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <div class="dialog-actions">
           <button type="button" class="btn" onClick={onClose}>
             Cancel

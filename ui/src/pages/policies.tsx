@@ -9,7 +9,7 @@ import type {
 import { Badge, DecisionBadge } from '../components/badges.tsx';
 import { DiffView } from '../components/diff-view.tsx';
 import { PageHeader } from '../components/shell.tsx';
-import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
 import { count, plural, summarizeInput } from '../format.ts';
 import { useAsync, useConsole, useTitle } from '../hooks.ts';
@@ -266,11 +266,7 @@ function NewPolicy({ onCreated }: { onCreated: (id: string) => void }) {
       </div>
       <SourceEditor value={source} onInput={setSource} validation={validation.result} readOnly={!canWrite} />
       <ValidationPanel state={validation} />
-      {error ? (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <div class="editor-actions">
         <button
           type="submit"
@@ -371,11 +367,7 @@ function PolicyEditor({
         </div>
         <SourceEditor value={text} onInput={setSource} validation={validation.result} readOnly={!canWrite} />
         <ValidationPanel state={validation} />
-        {error ? (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         {canWrite && active && active.id !== policy.id ? (
           <p class="small muted replace-note">
             Publishing makes this the organization's active policy in place of <strong>{active.name}</strong>{' '}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Api, ApiError, type SessionResponse } from '../api.ts';
+import { FormError } from '../components/states.tsx';
 import { useTitle } from '../hooks.ts';
 
 type Step = { kind: 'email' } | { kind: 'code'; expiresInSeconds: number };
@@ -110,11 +111,7 @@ export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn: (session: Se
                 />
               </>
             ) : null}
-            {error ? (
-              <p class="form-error" role="alert">
-                {error}
-              </p>
-            ) : null}
+            <FormError error={error} />
             <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
               {busy ? 'Sending…' : 'Email me a code'}
             </button>
@@ -138,11 +135,7 @@ export function SignIn({ api, onSignedIn }: { api: Api; onSignedIn: (session: Se
               value={code}
               onInput={(e) => setCode(e.currentTarget.value)}
             />
-            {error ? (
-              <p class="form-error" role="alert">
-                {error}
-              </p>
-            ) : null}
+            <FormError error={error} />
             {notice ? (
               <p class="form-note" role="status">
                 {notice}
