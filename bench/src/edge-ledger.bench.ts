@@ -37,6 +37,7 @@ import {
   type JsonValue,
   verifyExport,
 } from '@ceros/protocol';
+import { postIngest } from './ingest.ts';
 import { type BenchLine, fmt, median, percentile } from './stats.ts';
 
 export interface EdgeLedgerBenchOptions {
@@ -181,21 +182,7 @@ async function ingestRun(
         while (next < devices.length) {
           const device = devices[next++] as FakeDevice;
           const batch = journals.get(device)?.[round] ?? [];
-          // The uploader sends entries parsed from the journal's canonical lines: keys sorted.
-          const body = `{"entries":[${batch.map((e) => canonicalJson(e as unknown as JsonValue)).join(',')}]}`;
-          const request = new Request('http://edge.bench/v1/agent/ingest', {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              ...device.headers('POST', '/v1/agent/ingest', body),
-            },
-            body,
-          });
-          const t = performance.now();
-          const response = await app.fetch(request);
-          latencies.push(performance.now() - t);
-          if (response.status !== 200)
-            throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
+          latencies.push(await postIngest(app, device, batch));
           entries += batch.length;
         }
       }),

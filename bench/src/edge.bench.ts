@@ -25,6 +25,7 @@ import {
 import { createFakeDevice, type FakeDevice } from '@ceros/edge/src/testing/index.ts';
 import { entryBytes, entryHash, type JournalEntry, type JsonValue } from '@ceros/protocol';
 import { createClient } from '@libsql/client';
+import { postIngest } from './ingest.ts';
 import { type BenchLine, fmt, percentile } from './stats.ts';
 
 export interface EdgeBenchOptions {
@@ -176,20 +177,7 @@ export async function benchIngest(options: EdgeBenchOptions = {}): Promise<Bench
     for (let round = 0; round < batches; round++) {
       await pool(devices, concurrency, async (device) => {
         const batch = journals.get(device)?.[round] ?? [];
-        const body = JSON.stringify({ entries: batch });
-        const request = new Request('http://edge.bench/v1/agent/ingest', {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...device.headers('POST', '/v1/agent/ingest', body),
-          },
-          body,
-        });
-        const t = performance.now();
-        const response = await app.fetch(request);
-        latencies.push(performance.now() - t);
-        if (response.status !== 200)
-          throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
+        latencies.push(await postIngest(app, device, batch));
         total += batch.length;
       });
     }
