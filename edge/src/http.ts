@@ -103,6 +103,10 @@ export const cursorParam = z
 
 export const limitParam = z.coerce.number().int().min(1).max(500).default(50);
 
+/** `?cursor&limit` of every paged list. */
+export const pageParams = { cursor: cursorParam.optional(), limit: limitParam };
+export const pageQuery = z.strictObject(pageParams);
+
 /** An RFC 3339 time or epoch milliseconds, as milliseconds. */
 export const timeParam = z
   .string()

@@ -8,16 +8,7 @@ import { sendCode, verifyCode } from '../auth/email-codes.ts';
 import { hashToken, randomId, randomToken } from '../auth/secrets.ts';
 import type { AppContext, EdgeEnv } from '../deps.ts';
 import { EdgeError } from '../errors.ts';
-import {
-  baseUrl,
-  clientIp,
-  cursorParam,
-  encodeCursor,
-  iso,
-  limitParam,
-  parseQuery,
-  readJson,
-} from '../http.ts';
+import { baseUrl, clientIp, encodeCursor, iso, pageQuery, parseQuery, readJson } from '../http.ts';
 import { evaluateDraft } from '../policy/evaluate-draft.ts';
 import { etagOf, orgKeyId, orgPrivateKey } from '../policy/signed-document.ts';
 import type { Admin, AdminSession, ManagedMcpTransport, Org } from '../store/store.ts';
@@ -152,7 +143,6 @@ export function adminRoutes(ctx: AppContext): Hono<EdgeEnv> {
     return c.json({ url, command: `curl -fsSL '${url}' | sh` });
   });
 
-  const pageQuery = z.strictObject({ cursor: cursorParam.optional(), limit: limitParam });
   app.get('/v1/admin/users', async (c) => {
     const q = parseQuery(c, pageQuery);
     const result = await ctx.store.listUsers(c.get('admin').orgId, q.cursor ?? null, q.limit);

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext, EdgeEnv } from '../deps.ts';
 import { EdgeError } from '../errors.ts';
-import { cursorParam, encodeCursor, iso, jsonOrText, limitParam, parseQuery, timeParam } from '../http.ts';
+import { encodeCursor, iso, jsonOrText, pageParams, pageQuery, parseQuery, timeParam } from '../http.ts';
 import { failedProbes } from '../ingest/posture.ts';
 import {
   parseRows,
@@ -20,7 +20,6 @@ const DAY_MS = 86_400_000;
 const MAX_SUBAGENTS = 500;
 const email = z.string().trim().toLowerCase().max(254);
 const id = z.string().min(1).max(128);
-const page = { cursor: cursorParam.optional(), limit: limitParam };
 
 /**
  * The console's read API. Every list is keyset-paginated (`nextCursor` is opaque; pass it back as
@@ -64,7 +63,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
     device: id.optional(),
     from: timeParam.optional(),
     to: timeParam.optional(),
-    ...page,
+    ...pageParams,
   });
   app.get('/v1/admin/conversations', async (c) => {
     const q = parseQuery(c, conversationQuery);
@@ -144,7 +143,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
     q: z.string().trim().min(3, 'must be at least 3 characters').max(256).optional(),
     from: timeParam.optional(),
     to: timeParam.optional(),
-    ...page,
+    ...pageParams,
   });
   app.get('/v1/admin/tool-calls', async (c) => {
     const q = parseQuery(c, toolCallQuery);
@@ -181,7 +180,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
   const definitionQuery = z.strictObject({
     name: z.string().min(1).max(256).optional(),
     server: z.string().min(1).max(256).optional(),
-    ...page,
+    ...pageParams,
   });
   app.get('/v1/admin/tool-definitions', async (c) => {
     const q = parseQuery(c, definitionQuery);
@@ -222,7 +221,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
   });
 
   app.get('/v1/admin/mcp-servers', async (c) => {
-    const q = parseQuery(c, z.strictObject(page));
+    const q = parseQuery(c, pageQuery);
     const result = await ctx.store.listMcpServers(c.get('admin').orgId, q.cursor ?? null, q.limit);
     return c.json({
       items: result.items.map((m) => ({
@@ -248,7 +247,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
   const deviceQuery = z.strictObject({
     user: email.optional(),
     status: z.enum(['pending', 'active', 'revoked']).optional(),
-    ...page,
+    ...pageParams,
   });
   app.get('/v1/admin/devices', async (c) => {
     const q = parseQuery(c, deviceQuery);
@@ -275,7 +274,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
   });
 
   app.get('/v1/admin/devices/:id/posture', async (c) => {
-    const q = parseQuery(c, z.strictObject(page));
+    const q = parseQuery(c, pageQuery);
     const orgId = c.get('admin').orgId;
     const device = await ctx.store.getDevice(orgId, c.req.param('id'));
     if (!device) throw new EdgeError('NOT_FOUND', `Cannot find device "${c.req.param('id')}"`);
@@ -284,7 +283,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
   });
 
   app.get('/v1/admin/activity', async (c) => {
-    const q = parseQuery(c, z.strictObject(page));
+    const q = parseQuery(c, pageQuery);
     const result = await ctx.store.listActivity(c.get('admin').orgId, q.cursor ?? null, q.limit);
     return c.json({
       items: result.items.map((a) => ({
@@ -300,7 +299,7 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
   });
 
   app.get('/v1/admin/adoption-gaps', async (c) => {
-    const q = parseQuery(c, z.strictObject(page));
+    const q = parseQuery(c, pageQuery);
     const result = await ctx.store.listAdoptionGaps(c.get('admin').orgId, q.cursor ?? null, q.limit);
     return c.json({
       items: result.items.map((g) => ({
