@@ -8,13 +8,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  addAdmin,
-  createApp,
-  createLibsqlStore,
-  createOutboxMailer,
-  createTransparencyLog,
-} from '@ceros/edge';
+import { addAdmin, createApp, type OutboxMailer, runEdgeCli, serveDeps } from '@ceros/edge';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { enrollInBrowser, enrollmentCodeFrom } from '../tests/src/e2e/enroll-in-browser.ts';
@@ -30,15 +24,20 @@ const PORT = Number(process.env.CEROS_DEMO_PORT ?? 8787);
 
 // 1. The edge, with the console, on the embedded defaults.
 const data = mkdtempSync(join(tmpdir(), 'ceros-demo-edge-'));
-const store = createLibsqlStore({ url: `file:${join(data, 'edge.db')}` });
-await store.migrate();
+// Built as `ceros-edge serve --data DIR` builds it: store, development outbox, transparency log.
+const served = await runEdgeCli(['serve', '--data', data], {
+  env: {},
+  cwd: root,
+  defaultDistDir: join(root, 'dist'),
+});
+if (served.kind !== 'serve') throw new Error(`ceros-edge serve: ${served.stderr}`);
+const deps = await serveDeps(served.config, () => {});
+const { store, tlog } = deps;
+const outbox = deps.mailer as OutboxMailer;
 const { org } = await addAdmin(store, { email: ADMIN, orgName: 'Acme', role: 'admin' }, Date.now());
 await store.updateOrgSettings(org.id, { allowedDomains: ['acme.test'] });
-const outbox = createOutboxMailer();
-// As `ceros-edge serve` does: every accepted entry goes into the organization's Merkle log.
-const tlog = createTransparencyLog({ store, name: 'ceros-edge' });
-tlog.start();
-const edgeApp = createApp({ store, mailer: outbox, tlog });
+tlog?.start();
+const edgeApp = createApp(deps);
 const demoLogins = new Map<string, string>();
 const app = new Hono();
 // Demo only: a one-time link that carries an admin session minted through the real sign-in.
@@ -161,7 +160,7 @@ say(`   Or sign in as ${ADMIN}; codes appear at ${edgeUrl}/dev/outbox`);
 if (process.env.CEROS_DEMO_EXIT === '1' || !process.stdout.isTTY) {
   say('\n(not a terminal: stopping the edge; run `npm run demo` in a terminal to keep it up)');
   await api.close();
-  await tlog.stop();
+  await tlog?.stop();
   server.stop(true);
   process.exit(run.exitCode === 0 ? 0 : 1);
 }
