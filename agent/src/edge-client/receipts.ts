@@ -238,6 +238,12 @@ function appendPrivateLine(path: string, line: string): void {
   }
 }
 
+/** Remembers `receipt` as its device's latest unless one for a higher seq is known. */
+function keepHighest(latest: Map<string, Receipt>, receipt: Receipt): void {
+  const known = latest.get(receipt.device);
+  if (!known || receipt.seq > known.seq) latest.set(receipt.device, receipt);
+}
+
 function highest(receipts: readonly Receipt[], device: string): Receipt | undefined {
   let best: Receipt | undefined;
   for (const r of receipts) if (r.device === device && (!best || r.seq > best.seq)) best = r;
@@ -254,10 +260,7 @@ export function createFileReceiptStore(home: string): ReceiptStore {
   const load = () => {
     if (latest) return latest;
     latest = new Map();
-    for (const r of readReceipts(path).receipts) {
-      const known = latest.get(r.device);
-      if (!known || r.seq > known.seq) latest.set(r.device, r);
-    }
+    for (const r of readReceipts(path).receipts) keepHighest(latest, r);
     return latest;
   };
   return {
@@ -265,8 +268,7 @@ export function createFileReceiptStore(home: string): ReceiptStore {
     append(receipt) {
       const known = load();
       appendPrivateLine(path, JSON.stringify(receipt));
-      const before = known.get(receipt.device);
-      if (!before || receipt.seq > before.seq) known.set(receipt.device, receipt);
+      keepHighest(known, receipt);
     },
   };
 }
