@@ -1,7 +1,9 @@
+import { ignoreClosedPipes, writeFully } from '../process-exit.ts';
 import { runCli } from './run.ts';
 
 /** Every command but `hook`, as a process. Loaded only when needed: see scripts/build.ts. */
 export async function cliMain(argv: string[]): Promise<number> {
+  ignoreClosedPipes();
   const result = await runCli(
     argv,
     {
@@ -16,7 +18,7 @@ export async function cliMain(argv: string[]): Promise<number> {
     },
     { cerosBinary: process.execPath, uid: process.getuid?.() ?? 0 },
   );
-  if (result.stdout) process.stdout.write(result.stdout);
-  if (result.stderr) process.stderr.write(result.stderr);
+  // Every byte out before main exits (issue 14.4: `ceros log --json | jq` got 64 KiB of 388).
+  await Promise.all([writeFully(process.stdout, result.stdout), writeFully(process.stderr, result.stderr)]);
   return result.exitCode;
 }
