@@ -42,6 +42,7 @@ import {
 } from '../edge-client/index.ts';
 import { lockExclusive, unlock } from '../journal/flock.ts';
 import { type JournalWriter, openJournalWriter } from '../journal/journal.ts';
+import { wasReported } from '../journal/journal-error.ts';
 import { selectKeystore } from '../keystore/select.ts';
 import { realpathDeepest } from '../policy-cli/realpath.ts';
 import {
@@ -329,9 +330,9 @@ export async function runClaudeCommand(
   };
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
-    const settled = work.catch((error: unknown) =>
-      ctx.progress(`ceros: recording failed: ${(error as Error).message}`),
-    );
+    const settled = work.catch((error: unknown) => {
+      if (!wasReported(error)) ctx.progress(`ceros: recording failed: ${(error as Error).message}`);
+    });
     pending.add(settled);
     void settled.finally(() => pending.delete(settled));
   };
@@ -445,6 +446,7 @@ export async function runClaudeCommand(
       session: sessionId,
       sessionKey: keys.privateKey,
       lock: { lock: lockExclusive, unlock },
+      warn: ctx.progress,
     });
     journal.append(SESSION_KEY_ENTRY, { publicKey: keys.publicKeyRaw, certificate: keys.certificate });
     journal.append('session.start', {
@@ -624,7 +626,8 @@ export async function runClaudeCommand(
         await Promise.race([uploader.flush(), new Promise((r) => setTimeout(r, LOG_CHECK_AT_EXIT_MS))]);
     }
   } catch (error) {
-    ctx.progress(`ceros: Cannot close the session journal: ${(error as Error).message}`);
+    if (!wasReported(error))
+      ctx.progress(`ceros: Cannot close the session journal: ${(error as Error).message}`);
   } finally {
     monitor?.stop();
     revocation?.stop();

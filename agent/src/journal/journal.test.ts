@@ -1,19 +1,36 @@
 import { describe, expect, test } from 'bun:test';
-import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devicePublicKeyFromSpki, SESSION_KEY_ENTRY, verifyJournal } from '@ceros/protocol';
 import { createFileKeystore } from '../keystore/file.ts';
 import { createSessionKeys, loadOrCreateDevice } from '../session/identity.ts';
 import { lockExclusive, unlock } from './flock.ts';
-import { JOURNAL_FILE, openJournalWriter, readJournalFile } from './journal.ts';
+import {
+  JOURNAL_FILE,
+  type JournalIo,
+  NODE_JOURNAL_IO,
+  openJournalWriter,
+  readJournalFile,
+} from './journal.ts';
+import { JournalError } from './journal-error.ts';
 
 const LOCK = { lock: lockExclusive, unlock };
 
 async function setup() {
   const home = mkdtempSync(join(tmpdir(), 'ceros-journal-'));
   const device = await loadOrCreateDevice(home, createFileKeystore(join(home, 'keys')));
-  const open = async () => {
+  const open = async (extra: { io?: JournalIo; warn?: (line: string) => void } = {}) => {
     const keys = await createSessionKeys(device, crypto.randomUUID(), {
       user: null,
       postureDigest: null,
@@ -26,6 +43,7 @@ async function setup() {
       session: keys.sessionId,
       sessionKey: keys.privateKey,
       lock: LOCK,
+      ...extra,
     });
     writer.append(SESSION_KEY_ENTRY, { publicKey: keys.publicKeyRaw, certificate: keys.certificate });
     return writer;
@@ -61,6 +79,155 @@ describe('journal', () => {
     next.append('note', { n: 2 });
     expect(verify()).toMatchObject({ ok: true, count: 4 });
   });
+
+  test("a torn last line is set aside in a 0600 file and named in the writer's findings", async () => {
+    const { home, open, verify } = await setup();
+    const writer = await open();
+    writer.append('note', { n: 1 });
+    appendFileSync(join(home, 'journal', JOURNAL_FILE), '{"v":1,"device":"torn');
+    const next = await open();
+    const [finding] = next.findings();
+    expect(finding).toMatchObject({ kind: 'torn-tail', length: 21 });
+    expect(readFileSync(finding?.setAside ?? '', 'utf8')).toBe('{"v":1,"device":"torn');
+    expect(statSync(finding?.setAside ?? '').mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'journal', 'damaged')).mode & 0o777).toBe(0o700);
+    expect(verify()).toMatchObject({ ok: true, count: 3 });
+  });
+
+  test('a complete garbage last line stops appends with DAMAGED, naming `ceros log repair`', async () => {
+    const { home, open } = await setup();
+    const writer = await open();
+    appendFileSync(join(home, 'journal', JOURNAL_FILE), 'garbage\n');
+    let caught: unknown;
+    try {
+      writer.append('note', { n: 1 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(JournalError);
+    expect((caught as JournalError).code).toBe('DAMAGED');
+    expect((caught as JournalError).message).toContain('ceros log repair');
+  });
+
+  test('a short write on a full disk is cut off again and refused: nothing half-written, the chain goes on', async () => {
+    const { home, open, verify } = await setup();
+    let full = false;
+    const warnings: string[] = [];
+    // A full disk as the kernel shows it: the first write takes what fits, the next one fails.
+    const io: JournalIo = {
+      write: (fd, buffer, offset, length) => {
+        if (!full) return NODE_JOURNAL_IO.write(fd, buffer, offset, length);
+        if (offset > 0) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        return writeSync(fd, buffer, offset, Math.min(length, 7), null);
+      },
+      fdatasync: NODE_JOURNAL_IO.fdatasync,
+    };
+    const writer = await open({ io, warn: (line) => warnings.push(line) });
+    const kept = writer.append('note', { n: 1 });
+    const path = join(home, 'journal', JOURNAL_FILE);
+    const sizeBefore = statSync(path).size;
+    full = true;
+    for (let i = 0; i < 3; i++) {
+      let caught: unknown;
+      try {
+        writer.append('tool.decision', { i });
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as JournalError).code).toBe('DISK_FULL');
+      expect((caught as JournalError).message).toContain('the disk is full (ENOSPC)');
+      expect(statSync(path).size).toBe(sizeBefore);
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('every tool call is denied');
+    full = false;
+    expect(writer.append('note', { n: 2 }).seq).toBe(kept.seq + 1);
+    expect(verify()).toMatchObject({ ok: true, count: 3 });
+  });
+
+  test('an fdatasync that fails is not an acknowledgement: the bytes are cut off and the append throws', async () => {
+    const { home, open, verify } = await setup();
+    let failSync = false;
+    const io: JournalIo = {
+      write: NODE_JOURNAL_IO.write,
+      fdatasync: (fd) => {
+        if (failSync) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+        NODE_JOURNAL_IO.fdatasync(fd);
+      },
+    };
+    const writer = await open({ io });
+    const size = statSync(join(home, 'journal', JOURNAL_FILE)).size;
+    failSync = true;
+    expect(() => writer.append('note', { n: 1 })).toThrow('EIO');
+    expect(statSync(join(home, 'journal', JOURNAL_FILE)).size).toBe(size);
+    failSync = false;
+    writer.append('note', { n: 2 });
+    expect(verify()).toMatchObject({ ok: true, count: 2 });
+  });
+
+  test.skipIf(process.getuid?.() !== 0)(
+    'on a real 256 KiB tmpfs, every append either lands whole or throws DISK_FULL, and after room is made the next session appends',
+    async () => {
+      const mount = mkdtempSync(join(tmpdir(), 'ceros-tmpfs-'));
+      const mounted = Bun.spawnSync(['mount', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
+      if (mounted.exitCode !== 0) throw new Error(`mount failed: ${mounted.stderr.toString()}`);
+      try {
+        const { device, home } = await setup();
+        const journalDir = join(mount, 'journal');
+        mkdirSync(journalDir, { mode: 0o700 });
+        const session = async () => {
+          const keys = await createSessionKeys(device, crypto.randomUUID(), {
+            user: null,
+            postureDigest: null,
+            ancestryDigest: null,
+            policyHash: null,
+          });
+          const w = openJournalWriter({
+            dir: journalDir,
+            device: device.record.deviceId,
+            session: keys.sessionId,
+            sessionKey: keys.privateKey,
+            lock: LOCK,
+          });
+          w.append(SESSION_KEY_ENTRY, { publicKey: keys.publicKeyRaw, certificate: keys.certificate });
+          return w;
+        };
+        // Leave ~40 KB: a filler file takes the rest.
+        writeFileSync(join(mount, 'filler'), Buffer.alloc(216 * 1024));
+        const writer = await session();
+        const acknowledged: number[] = [];
+        let refusals = 0;
+        for (let i = 0; i < 200; i++) {
+          try {
+            acknowledged.push(writer.append('tool.decision', { i, pad: 'x'.repeat(1500) }).seq);
+          } catch (error) {
+            expect((error as JournalError).code).toBe('DISK_FULL');
+            refusals++;
+          }
+        }
+        expect(refusals).toBeGreaterThan(100);
+        const path = join(journalDir, JOURNAL_FILE);
+        const read = readJournalFile(path);
+        expect(read.tornTail).toBeNull();
+        const stored = read.entries.map((e) => (e as { seq: number }).seq);
+        for (const seq of acknowledged) expect(stored).toContain(seq);
+        writer.close();
+        rmSync(join(mount, 'filler'));
+        const next = await session();
+        next.append('note', { after: 'room was made' });
+        next.close();
+        const key = devicePublicKeyFromSpki(device.record.publicKeySpki);
+        expect(verifyJournal(readJournalFile(path).entries, { deviceKey: () => key })).toMatchObject({
+          ok: true,
+          count: acknowledged.length + 3,
+        });
+        expect(existsSync(home)).toBe(true);
+      } finally {
+        Bun.spawnSync(['umount', mount]);
+        rmSync(mount, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('verify names the entry whose payload was edited, and one that was deleted', async () => {
     const { home, open, verify } = await setup();

@@ -7,11 +7,14 @@ import {
   entryHash,
   type JournalEntry,
   type JsonValue,
+  parseJournalEntry,
   signEntry,
   toJsonValue,
   ZERO_HASH,
 } from '@ceros/protocol';
 import { ensurePrivateDir, FILE_MODE } from '../state/secure-fs.ts';
+import { JournalError, toJournalError } from './journal-error.ts';
+import { setAside } from './set-aside.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 
@@ -22,11 +25,37 @@ export interface FileLock {
 }
 
 export interface JournalWriter {
-  /** Appends one entry, signed by the session key, and returns it once it is on disk (fdatasync). */
+  /**
+   * Appends one entry, signed by the session key, and returns it once it is on disk (fdatasync).
+   * Throws a JournalError when it is not: then nothing of it is in the file.
+   */
   append(type: string, payload: unknown): JournalEntry;
   readonly path: string;
+  /** What the writer found in the file and dealt with (a torn tail it set aside), oldest first. */
+  findings(): readonly JournalFinding[];
   close(): void;
 }
+
+/** The system calls an append makes; tests pass short writes and ENOSPC. */
+export interface JournalIo {
+  /** Writes at the end (O_APPEND); returns how many bytes went out, which may be fewer than asked. */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  fdatasync(fd: number): void;
+}
+
+export const NODE_JOURNAL_IO: JournalIo = {
+  write: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length, null),
+  fdatasync: fdatasyncSync,
+};
+
+export type JournalFinding = {
+  kind: 'torn-tail';
+  /** Where the torn bytes began, and how many there were. */
+  offset: number;
+  length: number;
+  /** The 0600 file that keeps them, or null when even that could not be written. */
+  setAside: string | null;
+};
 
 export interface OpenJournalOptions {
   dir: string;
@@ -35,6 +64,12 @@ export interface OpenJournalOptions {
   sessionKey: KeyObject;
   lock: FileLock;
   now?: () => Date;
+  io?: JournalIo;
+  /**
+   * Told once per session and kind when the journal cannot be written (disk full, read-only), so
+   * the person at the terminal hears it once, not at every denied call.
+   */
+  warn?: (line: string) => void;
 }
 
 interface Tail {
@@ -45,21 +80,42 @@ interface Tail {
 
 /**
  * The device journal: one canonical JSON entry a line, chained per device across sessions.
- * An append is acknowledged only after fdatasync, so an acknowledged entry survives a crash;
- * a torn final line left by a crash was never acknowledged and is cut off by the next writer.
+ * An append is acknowledged only after all of its bytes and fdatasync succeeded, so an
+ * acknowledged entry survives a crash. An append that fails (a short write on a full disk, an
+ * fdatasync error) cuts its partial bytes off again and throws: the caller never believes it
+ * recorded something that is not there, and the next entry chains onto the last one that is.
+ * A torn final line left by a crash was never acknowledged: the next writer sets it aside.
  */
 export function openJournalWriter(options: OpenJournalOptions): JournalWriter {
-  ensurePrivateDir(options.dir);
   const path = join(options.dir, JOURNAL_FILE);
-  const fd = openSync(path, 'a+', FILE_MODE);
+  let fd: number;
+  try {
+    ensurePrivateDir(options.dir);
+    fd = openSync(path, 'a+', FILE_MODE);
+  } catch (error) {
+    throw toJournalError(error, path, 'open the journal');
+  }
   const now = options.now ?? (() => new Date());
+  const io = options.io ?? NODE_JOURNAL_IO;
+  const findings: JournalFinding[] = [];
+  const warned = new Set<string>();
   let tail: Tail | undefined;
+
+  const warnOnce = (error: JournalError) => {
+    if (!options.warn || (error.code !== 'DISK_FULL' && error.code !== 'READ_ONLY')) return;
+    error.reported = true;
+    if (warned.has(error.code)) return;
+    warned.add(error.code);
+    options.warn(
+      `ceros: ${error.message}. Until the journal can be written again, every tool call is denied (nothing unrecorded runs)`,
+    );
+  };
 
   const append = (type: string, payload: unknown): JournalEntry => {
     options.lock.lock(fd);
     try {
       const size = fstatSync(fd).size;
-      if (!tail || tail.size !== size) tail = readTail(fd, size);
+      if (!tail || tail.size !== size) tail = readTail(fd, size, options.dir, now, findings);
       const body: EntryBody = {
         v: 1,
         device: options.device,
@@ -72,8 +128,16 @@ export function openJournalWriter(options: OpenJournalOptions): JournalWriter {
       };
       const entry = signEntry(body, options.sessionKey);
       const line = Buffer.from(`${entryBytes(entry)}\n`);
-      writeSync(fd, line, 0, line.length, null);
-      fdatasyncSync(fd);
+      try {
+        writeAll(io, fd, line);
+        io.fdatasync(fd);
+      } catch (error) {
+        const failure = toJournalError(error, path, `write entry seq ${entry.seq} (${type}) to the journal`);
+        cutBack(fd, tail.size);
+        tail = undefined;
+        warnOnce(failure);
+        throw failure;
+      }
       tail = { size: tail.size + line.length, seq: entry.seq, hash: entryHash(entry) };
       return entry;
     } finally {
@@ -81,11 +145,33 @@ export function openJournalWriter(options: OpenJournalOptions): JournalWriter {
     }
   };
 
-  return { append, path, close: () => closeSync(fd) };
+  return { append, path, findings: () => [...findings], close: () => closeSync(fd) };
 }
 
-/** Finds the last complete entry; cuts off a torn last line (a crash mid-write, never acknowledged). */
-function readTail(fd: number, size: number): Tail {
+/** A write may go out in pieces; on a full disk the first piece is short and the next one fails. */
+function writeAll(io: JournalIo, fd: number, line: Buffer): void {
+  let written = 0;
+  while (written < line.length) {
+    const n = io.write(fd, line, written, line.length - written);
+    if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'ENOSPC' });
+    written += n;
+  }
+}
+
+/**
+ * Removes the bytes of an append that failed. If even that fails the file keeps a torn tail,
+ * which the next reader recognises (no newline) and sets aside: the entry was never acknowledged.
+ */
+function cutBack(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+  } catch {
+    // See above: a torn tail is handled by the next writer.
+  }
+}
+
+/** Finds the last complete entry; sets aside a torn last line (a crash mid-write, never acknowledged). */
+function readTail(fd: number, size: number, dir: string, now: () => Date, findings: JournalFinding[]): Tail {
   if (size === 0) return { size: 0, seq: -1, hash: ZERO_HASH };
   let window = 64 * 1024;
   for (;;) {
@@ -100,7 +186,15 @@ function readTail(fd: number, size: number): Tail {
         continue;
       }
       end = lastNewline + 1;
+      const torn = buffer.subarray(end);
+      let kept: string | null = null;
+      try {
+        kept = setAside(dir, torn, start + end, now());
+      } catch {
+        // No room even for that (a full disk tore the line): the bytes were never acknowledged.
+      }
       ftruncateSync(fd, start + end);
+      findings.push({ kind: 'torn-tail', offset: start + end, length: torn.length, setAside: kept });
       if (end === 0) return { size: start, seq: -1, hash: ZERO_HASH };
     }
     const previousNewline = buffer.lastIndexOf(0x0a, end - 2);
@@ -108,9 +202,20 @@ function readTail(fd: number, size: number): Tail {
       window *= 4;
       continue;
     }
-    const line = buffer.subarray(previousNewline + 1, end - 1).toString('utf8');
-    const entry = JSON.parse(line) as JournalEntry;
-    return { size: start + end, seq: entry.seq, hash: entryHash(entry) };
+    const text = buffer.subarray(previousNewline + 1, end - 1).toString('utf8');
+    const offset = start + previousNewline + 1;
+    let parsed: ReturnType<typeof parseJournalEntry>;
+    try {
+      parsed = parseJournalEntry(JSON.parse(text));
+    } catch (error) {
+      parsed = { ok: false, error: `not JSON (${(error as Error).message})` };
+    }
+    if (!parsed.ok)
+      throw new JournalError(
+        'DAMAGED',
+        `Cannot append to the journal: its last line (at byte ${offset}) is not an entry: ${parsed.error}. Run \`ceros log repair\` to set it aside`,
+      );
+    return { size: start + end, seq: parsed.value.seq, hash: entryHash(parsed.value) };
   }
 }
 
@@ -118,28 +223,30 @@ export interface ReadJournalResult {
   entries: unknown[];
   /** Lines that are not JSON, with their line numbers; a torn last line shows up here. */
   unreadable: { line: number; error: string }[];
+  /** The last line when it has no newline: an append cut short, never acknowledged (its bytes). */
+  tornTail: { line: number; offset: number; length: number } | null;
 }
 
 /** Reads every line of the journal as parsed JSON (untrusted: verify before believing it). */
 export function readJournalFile(path: string): ReadJournalResult {
-  let text: string;
+  let buffer: Buffer;
   try {
     const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
-      const buffer = Buffer.alloc(size);
+      buffer = Buffer.alloc(size);
       readSync(fd, buffer, 0, size, 0);
-      text = buffer.toString('utf8');
     } finally {
       closeSync(fd);
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], unreadable: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { entries: [], unreadable: [], tornTail: null };
     throw error;
   }
   const entries: unknown[] = [];
   const unreadable: ReadJournalResult['unreadable'] = [];
-  const lines = text.split('\n');
+  const lines = buffer.toString('utf8').split('\n');
   lines.forEach((line, index) => {
     if (line === '') return;
     try {
@@ -149,5 +256,10 @@ export function readJournalFile(path: string): ReadJournalResult {
       entries.push(line);
     }
   });
-  return { entries, unreadable };
+  let tornTail: ReadJournalResult['tornTail'] = null;
+  if (buffer.length > 0 && buffer[buffer.length - 1] !== 0x0a) {
+    const offset = buffer.lastIndexOf(0x0a) + 1;
+    tornTail = { line: lines.length, offset, length: buffer.length - offset };
+  }
+  return { entries, unreadable, tornTail };
 }
