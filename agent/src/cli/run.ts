@@ -9,6 +9,7 @@ import { runUnwrapped } from '../commands/unwrapped.ts';
 import { runVerify, VERIFY_HELP } from '../commands/verify.ts';
 import { runWitness, WITNESS_HELP } from '../commands/witness.ts';
 import { embeddedWasm } from '../decide/assets.ts';
+import type { Keystore } from '../keystore/keystore.ts';
 import { selectKeystore } from '../keystore/select.ts';
 import { defaultPolicyCliDeps } from '../policy-cli/deps.ts';
 import { cerosHome } from '../state/secure-fs.ts';
@@ -16,6 +17,7 @@ import { VERSION } from '../version.ts';
 import { openInBrowser } from '../wrapper/launch.ts';
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from './command.ts';
 import { LOG_RECEIPTS_HELP, runLogReceipts } from './log-receipts.ts';
+import { LOG_REPAIR_HELP, runLogRepair } from './log-repair.ts';
 
 export const MAIN_HELP = `ceros ${VERSION}: the trust layer for AI coding agents
 
@@ -24,7 +26,8 @@ Usage: ceros <command> [options]
 Commands:
   claude [args...]   Launch Claude Code through ceros (records everything, enforces policy)
   log                List this device's journal; \`ceros log verify\` checks it, \`ceros log
-                     receipts\` shows what the edge's transparency log has proven it holds
+                     receipts\` shows what the edge's transparency log has proven it holds,
+                     \`ceros log repair\` sets aside lines that are not entries
   policy             Check, test, explain and print policies (\`ceros policy --help\`)
   posture            Show this device's posture and how long each probe took
   enroll [URL]       Enroll this device with your organization's edge
@@ -50,7 +53,7 @@ export interface RunDeps {
 
 const HELPS: Readonly<Record<string, string>> = {
   claude: CLAUDE_HELP,
-  log: `${LOG_HELP}\n${LOG_RECEIPTS_HELP}`,
+  log: `${LOG_HELP}\n${LOG_RECEIPTS_HELP}\n${LOG_REPAIR_HELP}`,
   policy: POLICY_HELP,
   posture: POSTURE_HELP,
   enroll: ENROLL_HELP,
@@ -79,7 +82,10 @@ export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps)
     case 'claude':
       return runClaudeCommand(rest, ctx, deps);
     case 'log':
-      return rest[0] === 'receipts' ? runLogReceipts(rest.slice(1), ctx) : runLog(rest, ctx);
+      if (rest[0] === 'receipts') return runLogReceipts(rest.slice(1), ctx);
+      if (rest[0] === 'repair')
+        return runLogRepair(rest.slice(1), ctx, { keystore: () => keystoreFor(ctx, deps) });
+      return runLog(rest, ctx);
     case 'policy':
       return runPolicyCommand(
         rest,
@@ -109,4 +115,13 @@ export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps)
     default:
       return fail(`ceros: Unknown command "${command}"\n\n${MAIN_HELP}`, EXIT.USAGE);
   }
+}
+
+function keystoreFor(ctx: CommandContext, deps: RunDeps): Keystore {
+  return selectKeystore({
+    env: ctx.env,
+    cerosHome: cerosHome(ctx.env),
+    platform: process.platform,
+    nativeLibraryDir: dirname(deps.cerosBinary),
+  }).keystore;
 }

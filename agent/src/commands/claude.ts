@@ -41,7 +41,7 @@ import {
   verifySignedDocument,
 } from '../edge-client/index.ts';
 import { lockExclusive, unlock } from '../journal/flock.ts';
-import { type JournalWriter, openJournalWriter } from '../journal/journal.ts';
+import { type JournalWriter, journalTailProblem, openJournalWriter } from '../journal/journal.ts';
 import { wasReported } from '../journal/journal-error.ts';
 import { selectKeystore } from '../keystore/select.ts';
 import { realpathDeepest } from '../policy-cli/realpath.ts';
@@ -143,6 +143,8 @@ export async function runClaudeCommand(
   }
 
   const home = ensurePrivateDir(cerosHome(ctx.env));
+  const damaged = journalTailProblem(join(home, 'journal'));
+  if (damaged) return fail(`ceros: Refusing to start Claude Code: ${damaged.message}`, EXIT.REFUSED);
   const projectDir = ctx.cwd;
   let edgeConfig = readEdgeConfig(home);
   if (!edgeConfig.ok) return fail(`ceros: ${edgeConfig.error}`, EXIT.FAILURE);

@@ -13,9 +13,11 @@ import { cerosHome } from '../state/secure-fs.ts';
 export const LOG_HELP = `Usage: ceros log [--session ID] [--type TYPE] [--json]
        ceros log verify [--json]
        ceros log receipts [--json]
+       ceros log repair [--json]
 
 Lists the entries of this device's journal, verifies it, or shows what the edge's transparency
-log has proven it holds (receipts; see ceros log receipts --help).
+log has proven it holds (receipts; see ceros log receipts --help), or sets aside lines that are
+not entries (a torn tail, garbage) so that sessions can append again (ceros log repair --help).
 
   --session ID   Only entries of this ceros session (a prefix is enough)
   --type TYPE    Only entries of this type (e.g. tool.decision)
@@ -24,6 +26,9 @@ log has proven it holds (receipts; see ceros log receipts --help).
 verify checks that every entry is well formed, that the chain is unbroken (each entry names the
 hash of the one before), that every entry is signed by its session key, and that every session
 key was certified by this device's key. It names the first bad entry and exits 3 if one is bad.
+A torn last line (an append cut short by a crash or a full disk, never acknowledged) is named as
+such and is not a failure: the entries before it are checked, and the next session or
+\`ceros log repair\` sets it aside.
 `;
 
 export async function runLog(argv: string[], ctx: CommandContext): Promise<CommandResult> {
@@ -58,7 +63,12 @@ export async function runLog(argv: string[], ctx: CommandContext): Promise<Comma
 
 function verify(home: string, path: string, json: boolean): CommandResult {
   const device = readDeviceRecord(home);
-  const { entries } = readJournalFile(path);
+  const read = readJournalFile(path);
+  // A torn tail was never acknowledged: check what was, and name the tail for what it is.
+  const entries = read.tornTail ? read.entries.slice(0, -1) : read.entries;
+  const torn = read.tornTail
+    ? `The journal ends with a torn line (line ${read.tornTail.line}, ${read.tornTail.length} bytes without a newline): an append cut short by a crash or a full disk, never acknowledged; the next session or \`ceros log repair\` sets it aside`
+    : null;
   if (!device) {
     const message = `No device key in ${home}: nothing has been recorded on this machine yet`;
     return json
@@ -73,20 +83,24 @@ function verify(home: string, path: string, json: boolean): CommandResult {
   const result = verifyJournal(entries, {
     deviceKey: (id) => (id === device.deviceId ? deviceKey : undefined),
   });
+  if (!result.ok && typeof entries[result.index] === 'string') {
+    // Not JSON at all: a line ceros did not write (the verifier only sees "malformed").
+    result.reason = `Line ${result.index + 1} is not a journal entry (not JSON): something other than ceros wrote it; \`ceros log repair\` sets it aside`;
+  }
   if (json)
     return {
-      stdout: `${JSON.stringify(result)}\n`,
+      stdout: `${JSON.stringify({ ...result, tornTail: read.tornTail })}\n`,
       stderr: '',
       exitCode: result.ok ? 0 : EXIT.VERIFY_FAILED,
     };
   if (result.ok) {
     return ok(
-      `Journal verified: ${result.count} entries, ${result.sessions.length} sessions, chain and signatures intact (head ${result.head?.slice(0, 16) ?? 'none'})\n`,
+      `Journal verified: ${result.count} entries, ${result.sessions.length} sessions, chain and signatures intact (head ${result.head?.slice(0, 16) ?? 'none'})\n${torn ? `${torn}\n` : ''}`,
     );
   }
   return {
     stdout: '',
-    stderr: `Journal verification failed at line ${result.index + 1}${result.seq !== null ? ` (seq ${result.seq})` : ''}: ${result.reason}\n`,
+    stderr: `Journal verification failed at line ${result.index + 1}${result.seq !== null ? ` (seq ${result.seq})` : ''}: ${result.reason}\n${torn ? `${torn}\n` : ''}`,
     exitCode: EXIT.VERIFY_FAILED,
   };
 }

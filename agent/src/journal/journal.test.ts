@@ -19,6 +19,7 @@ import { lockExclusive, unlock } from './flock.ts';
 import {
   JOURNAL_FILE,
   type JournalIo,
+  journalTailProblem,
   NODE_JOURNAL_IO,
   openJournalWriter,
   readJournalFile,
@@ -107,6 +108,20 @@ describe('journal', () => {
     expect(caught).toBeInstanceOf(JournalError);
     expect((caught as JournalError).code).toBe('DAMAGED');
     expect((caught as JournalError).message).toContain('ceros log repair');
+  });
+
+  test('journalTailProblem() names a garbage last line, and lets a torn tail or a 200 KB last entry pass', async () => {
+    const { home, open } = await setup();
+    const dir = join(home, 'journal');
+    expect(journalTailProblem(dir)).toBeNull();
+    const writer = await open();
+    writer.append('note', { big: 'x'.repeat(200 * 1024) });
+    expect(journalTailProblem(dir)).toBeNull();
+    appendFileSync(join(dir, JOURNAL_FILE), '{"v":1,"dev');
+    expect(journalTailProblem(dir)).toBeNull();
+    appendFileSync(join(dir, JOURNAL_FILE), 'ice"}\n');
+    expect(journalTailProblem(dir)?.code).toBe('DAMAGED');
+    expect(journalTailProblem(dir)?.message).toContain('Run `ceros log repair`');
   });
 
   test('a short write on a full disk is cut off again and refused: nothing half-written, the chain goes on', async () => {

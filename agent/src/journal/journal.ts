@@ -210,13 +210,58 @@ function readTail(fd: number, size: number, dir: string, now: () => Date, findin
     } catch (error) {
       parsed = { ok: false, error: `not JSON (${(error as Error).message})` };
     }
-    if (!parsed.ok)
-      throw new JournalError(
-        'DAMAGED',
-        `Cannot append to the journal: its last line (at byte ${offset}) is not an entry: ${parsed.error}. Run \`ceros log repair\` to set it aside`,
-      );
+    if (!parsed.ok) throw damaged(offset, parsed.error);
     return { size: start + end, seq: parsed.value.seq, hash: entryHash(parsed.value) };
   }
+}
+
+/**
+ * Why no session could append to the journal in `dir` now, or null: its last complete line is not
+ * an entry (a torn tail is fine: the writer sets it aside). Read-only; `ceros claude` asks this
+ * before it starts Claude Code, so a damaged journal is a clear refusal, not a session killed
+ * once it has started.
+ */
+export function journalTailProblem(dir: string): JournalError | null {
+  const path = join(dir, JOURNAL_FILE);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    for (let window = 64 * 1024; size > 0; window *= 4) {
+      const start = Math.max(0, size - window);
+      const buffer = Buffer.alloc(size - start);
+      readSync(fd, buffer, 0, buffer.length, start);
+      const lastNewline = buffer.lastIndexOf(0x0a);
+      if (lastNewline === -1) {
+        if (start === 0) return null;
+        continue;
+      }
+      const previous = buffer.lastIndexOf(0x0a, lastNewline - 1);
+      if (previous === -1 && start > 0) continue;
+      const text = buffer.subarray(previous + 1, lastNewline).toString('utf8');
+      try {
+        const parsed = parseJournalEntry(JSON.parse(text));
+        if (parsed.ok) return null;
+        return damaged(start + previous + 1, parsed.error);
+      } catch (error) {
+        return damaged(start + previous + 1, `not JSON (${(error as Error).message})`);
+      }
+    }
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function damaged(offset: number, why: string): JournalError {
+  return new JournalError(
+    'DAMAGED',
+    `Cannot append to the journal: its last line (at byte ${offset}) is not an entry: ${why}. Run \`ceros log repair\` to set it aside`,
+  );
 }
 
 export interface ReadJournalResult {
