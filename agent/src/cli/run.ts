@@ -16,6 +16,7 @@ import { cerosHome } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { openInBrowser } from '../wrapper/launch.ts';
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from './command.ts';
+import { describeFsError } from './fs-errors.ts';
 import { LOG_RECEIPTS_HELP, runLogReceipts } from './log-receipts.ts';
 import { LOG_REPAIR_HELP, runLogRepair } from './log-repair.ts';
 
@@ -62,7 +63,22 @@ const HELPS: Readonly<Record<string, string>> = {
   witness: WITNESS_HELP,
 };
 
+/**
+ * Runs one command. A file system error that escapes it (a read-only or full CEROS_HOME, a folder
+ * owned by someone else) is the machine's state, not a bug: it becomes one clear line, exit 1,
+ * instead of a stack trace (issue 14.6). Anything else still propagates.
+ */
 export async function runCli(argv: string[], ctx: CommandContext, deps: RunDeps): Promise<CommandResult> {
+  try {
+    return await dispatch(argv, ctx, deps);
+  } catch (error) {
+    const described = describeFsError(error);
+    if (described === null) throw error;
+    return fail(`ceros: ${described}`, EXIT.FAILURE);
+  }
+}
+
+async function dispatch(argv: string[], ctx: CommandContext, deps: RunDeps): Promise<CommandResult> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
