@@ -58,6 +58,7 @@ import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import { createHookHttpHandler } from '../session/hook-http.ts';
 import { createSessionKeys, type DeviceIdentity, loadOrCreateDevice } from '../session/identity.ts';
 import { discoverMcpServers } from '../session/mcp-servers.ts';
+import { endOrphanedSessions } from '../session/orphaned-sessions.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
 import { createSessionCore, type Lockdown, type Recorder } from '../session/session-core.ts';
 import {
@@ -473,6 +474,8 @@ export async function runClaudeCommand(
       ancestryDigest: claudeAncestry.digest,
       ancestryError: claudeAncestry.error ?? null,
     });
+    // A wrapper killed with -9 left its socket, its settings (hook token) and no end: clean up.
+    await endOrphanedSessions({ runDir, ownSession: sessionId, journal, progress: ctx.progress });
     for (const server of mcpServers) {
       const verdict = mcpVerdict(server.name);
       journal.append('mcp.server', { ...server, ...verdict, claudeSessionId: null });

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'bun:test';
-import { appendFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { spawnRetrying } from '../harness/claude.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+import { cerosBinary, cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
 
 const PRINT = ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'];
 
@@ -35,6 +36,60 @@ describe('journal faults, with the real Claude Code', () => {
       const journal = readJournal(t.home);
       expect(journal.some((e) => e.type === 'alert' && e.payload.kind === 'journal-repaired')).toBe(true);
       expect(journal.some((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_2')).toBe(true);
+      expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
+  test('a wrapper killed with -9 leaves its socket and settings; the next session removes them and journals the end', async () => {
+    const t = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'sleep 2; echo slept' }, 'toolu_sleep')),
+      turn('ok'),
+      turn('second session'),
+    ]);
+    try {
+      const child = await spawnRetrying(() =>
+        Bun.spawn([cerosBinary(), 'claude', ...PRINT], {
+          env: t.env,
+          cwd: t.sandbox.project,
+          stdout: 'ignore',
+          stderr: 'ignore',
+        }),
+      );
+      const deadline = Date.now() + 30_000;
+      while (!readJournal(t.home).some((e) => e.type === 'tool.decision')) {
+        if (Date.now() > deadline) throw new Error('the tool call was never decided');
+        await Bun.sleep(50);
+      }
+      child.kill('SIGKILL');
+      await child.exited;
+      const start = readJournal(t.home).find((e) => e.type === 'session.start');
+      const socket = String(start?.payload.socket);
+      const prefix = basename(socket, '.sock');
+      // Claude Code, orphaned, is ended by its pid (it would only get denies now).
+      try {
+        process.kill(Number(start?.payload.claudePid), 'SIGKILL');
+      } catch {
+        // It had already exited.
+      }
+      const runDir = dirname(socket);
+      expect(
+        readdirSync(runDir)
+          .filter((n) => n.startsWith(prefix))
+          .sort(),
+      ).toEqual([`${prefix}.settings.json`, `${prefix}.sock`]);
+
+      const next = await runCerosClaude(t, ['-p', 'hello', '--output-format', 'json']);
+      expect(next.exitCode).toBe(0);
+      expect(next.stderr).toContain(`An earlier session (${prefix}) ended without its wrapper`);
+      expect(readdirSync(runDir).filter((n) => n.startsWith(prefix))).toEqual([]);
+      const journal = readJournal(t.home);
+      const second = journal.filter((e) => e.type === 'session.start').at(-1)?.session;
+      const ended = journal.filter((e) => e.type === 'session.abandoned');
+      expect(ended).toHaveLength(1);
+      expect(ended[0]?.session).toBe(String(second));
+      expect(ended[0]?.payload).toMatchObject({ session: start?.session, reason: 'wrapper died' });
       expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
     } finally {
       await t.close();
