@@ -84,6 +84,36 @@ describe('ceros log receipts', () => {
     );
   });
 
+  test('a refused sync and a rewound journal are alerts at the top, not "Pending: none"', () => {
+    deviceState();
+    writeFileSync(
+      join(home, 'journal', 'sync-state.json'),
+      JSON.stringify({
+        v: 1,
+        device: 'd1',
+        status: 'refused',
+        code: 'CHAIN_CONFLICT',
+        message: 'Cannot accept seq 8 of device "d1": the edge stored a different entry at that seq',
+        chain: true,
+        seq: 8,
+        edgeHead: { seq: 7, hash: 'ab'.repeat(32) },
+        time: '2026-01-05T09:00:09.000Z',
+      }),
+    );
+    const r = runLogReceipts([], ctx);
+    const [first, second] = r.stdout.split('\n');
+    expect(first).toStartWith('Alert: sync stopped at seq 8: the edge refused it (CHAIN_CONFLICT');
+    expect(first).toContain("the next `ceros claude` starts a new chain epoch on the edge's head (seq 7)");
+    // No journal at all, but the edge acknowledged up to seq 7: rewound (here: deleted).
+    expect(second).toContain(
+      'Alert: The journal was rewound: it is empty, but the edge acknowledged up to seq 7',
+    );
+    expect(JSON.parse(runLogReceipts(['--json'], ctx).stdout)).toMatchObject({
+      syncStopped: { code: 'CHAIN_CONFLICT' },
+      rewound: expect.stringContaining('rewound'),
+    });
+  });
+
   test('an unknown argument is a usage error with the help', () => {
     const r = runLogReceipts(['--all'], ctx);
     expect(r.exitCode).toBe(64);

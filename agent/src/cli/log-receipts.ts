@@ -12,6 +12,8 @@ highest seq they cover, and how many uploaded entries still wait for one. Reads 
 A receipt for seq N proves, with the log's signed checkpoint, that the log holds the entry this
 device wrote at N and so, through the hash chain, every entry before it (docs/spec/receipt.md).
 ceros claude asks for one after every upload; entries stay pending while the edge is unreachable.
+It also shows entries not uploaded yet, and an alert when the edge refused the journal for good
+(a journal rewound after it synced) or when the journal ends before this device's records of it.
 
   --json   One JSON object
 `;
@@ -31,6 +33,7 @@ export function runLogReceipts(argv: string[], ctx: CommandContext): CommandResu
   }
   const status = readLogStatus(home, device);
   if (json) return ok(`${JSON.stringify(status)}\n`);
+  // A journal that stopped syncing or was rewound is the first thing to see, not "Pending: none".
 
   const lines: string[] = [];
   if (status.checkpoint)
@@ -59,5 +62,16 @@ export function runLogReceipts(argv: string[], ctx: CommandContext): CommandResu
       `Pending: ${status.pending} uploaded ${status.pending === 1 ? 'entry waits' : 'entries wait'} for a receipt (seq ${status.uploadedThrough - status.pending + 1} to ${status.uploadedThrough})`,
     );
   if (status.unreadable > 0) lines.push(`Unreadable receipt lines: ${status.unreadable}`);
-  return ok(`${lines.map((l) => `${l}\n`).join('')}`);
+  if (status.uploadedThrough !== null && status.notUploaded > 0)
+    lines.push(
+      `Not uploaded yet: ${status.notUploaded} ${status.notUploaded === 1 ? 'entry' : 'entries'} of the journal (up to seq ${status.journalSeq})`,
+    );
+  const alerts: string[] = [];
+  const stopped = status.syncStopped;
+  if (stopped)
+    alerts.push(
+      `Alert: sync stopped at seq ${stopped.seq}: the edge refused it (${stopped.code}: ${stopped.message}) on ${stopped.time}${stopped.chain ? `; the next \`ceros claude\` starts a new chain epoch on the edge's head${stopped.edgeHead ? ` (seq ${stopped.edgeHead.seq})` : ''} (docs/recovery.md)` : ''}`,
+    );
+  if (status.rewound) alerts.push(`Alert: ${status.rewound} (docs/recovery.md)`);
+  return ok(`${[...alerts, ...lines].map((l) => `${l}\n`).join('')}`);
 }

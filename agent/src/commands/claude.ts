@@ -35,6 +35,7 @@ import {
   type RevocationWatcher,
   readEdgeConfig,
   readInstallHint,
+  reportSyncEvent,
   sessionRequestSigner,
   type Uploader,
   uploadCursorPath,
@@ -548,6 +549,7 @@ export async function runClaudeCommand(
         cursorPath: uploadCursorPath(home),
         onEvent: (event) => {
           if (event.kind === 'uploaded') void monitor.uploaded(event.last);
+          reportSyncEvent(event, recorder, ctx.progress);
         },
       });
       uploader.start();

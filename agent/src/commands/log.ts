@@ -1,12 +1,9 @@
-import { join } from 'node:path';
-import {
-  devicePublicKeyFromSpki,
-  type JournalEntry,
-  parseJournalEntry,
-  verifyJournal,
-} from '@ceros/protocol';
+import { dirname, join } from 'node:path';
+import { devicePublicKeyFromSpki, type JournalEntry, parseJournalEntry } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail, ok } from '../cli/command.ts';
+import { readChainEvidence } from '../journal/epoch.ts';
 import { JOURNAL_FILE, readJournalFile } from '../journal/journal.ts';
+import { verifyDeviceJournal } from '../journal/verify-device-journal.ts';
 import { readDeviceRecord } from '../session/identity.ts';
 import { cerosHome } from '../state/secure-fs.ts';
 
@@ -26,6 +23,10 @@ not entries (a torn tail, garbage) so that sessions can append again (ceros log 
 verify checks that every entry is well formed, that the chain is unbroken (each entry names the
 hash of the one before), that every entry is signed by its session key, and that every session
 key was certified by this device's key. It names the first bad entry and exits 3 if one is bad.
+It also exits 3 when the journal ends before what this device recorded elsewhere (the head record
+~/.ceros/journal-head.json, the upload cursor, the edge's receipts): a journal truncated, deleted
+or restored from an older backup. A chain epoch begun after such a rewind is listed with its
+signed statement (docs/recovery.md).
 A torn last line (an append cut short by a crash or a full disk, never acknowledged) is named as
 such and is not a failure: the entries before it are checked, and the next session or
 \`ceros log repair\` sets it aside.
@@ -80,22 +81,37 @@ function verify(home: string, path: string, json: boolean): CommandResult {
       : ok(`${message}\n`);
   }
   const deviceKey = devicePublicKeyFromSpki(device.publicKeySpki);
-  const result = verifyJournal(entries, {
-    deviceKey: (id) => (id === device.deviceId ? deviceKey : undefined),
-  });
+  const result = verifyDeviceJournal(
+    entries,
+    (id) => (id === device.deviceId ? deviceKey : undefined),
+    readChainEvidence(dirname(path), device.deviceId),
+  );
   if (!result.ok && typeof entries[result.index] === 'string') {
     // Not JSON at all: a line ceros did not write (the verifier only sees "malformed").
     result.reason = `Line ${result.index + 1} is not a journal entry (not JSON): something other than ceros wrote it; \`ceros log repair\` sets it aside`;
   }
+  // A journal that verifies on its own but ends before what the device recorded elsewhere was
+  // rewound (truncated, deleted, restored from a backup): that fails too (docs/recovery.md).
+  const passed = result.ok && result.rewind === null;
   if (json)
     return {
-      stdout: `${JSON.stringify({ ...result, tornTail: read.tornTail })}\n`,
+      stdout: `${JSON.stringify({ ...result, ...(result.ok && result.rewind ? { ok: false, code: 'REWOUND', reason: result.rewind.message } : {}), tornTail: read.tornTail })}\n`,
       stderr: '',
-      exitCode: result.ok ? 0 : EXIT.VERIFY_FAILED,
+      exitCode: passed ? 0 : EXIT.VERIFY_FAILED,
+    };
+  const epochs = result.epochs.map(
+    (e) =>
+      `Chain epoch from seq ${e.seq} (${e.time}, session ${e.session.slice(0, 8)}): ${e.statement.statement}\n`,
+  );
+  if (result.ok && result.rewind)
+    return {
+      stdout: epochs.join(''),
+      stderr: `Journal verification failed: ${result.rewind.message}. The next \`ceros claude\` journals this and starts a new chain epoch (docs/recovery.md)\n${torn ? `${torn}\n` : ''}`,
+      exitCode: EXIT.VERIFY_FAILED,
     };
   if (result.ok) {
     return ok(
-      `Journal verified: ${result.count} entries, ${result.sessions.length} sessions, chain and signatures intact (head ${result.head?.slice(0, 16) ?? 'none'})\n${torn ? `${torn}\n` : ''}`,
+      `Journal verified: ${result.count} entries, ${result.sessions.length} sessions, chain and signatures intact (head ${result.head?.slice(0, 16) ?? 'none'})\n${epochs.join('')}${torn ? `${torn}\n` : ''}`,
     );
   }
   return {

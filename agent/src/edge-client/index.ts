@@ -85,6 +85,8 @@ export {
   sessionRequestSigner,
   signRequest,
 } from './signed-request.ts';
+export { reportSyncEvent } from './sync-report.ts';
+export { readSyncState, type SyncState } from './sync-state.ts';
 export {
   createUploader,
   readUploadCursor,

@@ -1,8 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { openCheckpoint } from '@ceros/protocol';
+import { join } from 'node:path';
+import { entryHash, openCheckpoint } from '@ceros/protocol';
+import { readChainEvidence } from '../journal/epoch.ts';
+import { lastJournalEntry } from '../journal/journal.ts';
+import { CHAIN_START, findRewind } from '../journal/rewind.ts';
 import { logCheckpointPath, logKeyPath } from './checkpoints.ts';
 import { uploadCursorPath } from './config.ts';
 import { readReceipts, receiptsPath } from './receipts.ts';
+import { readSyncState, type SyncState } from './sync-state.ts';
 import { readUploadCursor } from './uploader.ts';
 
 /** What this device holds about the organization's log, read from `${CEROS_HOME}` (no network). */
@@ -26,6 +31,13 @@ export interface LogStatus {
   pending: number;
   /** Lines of the receipts file that do not parse (a write torn by a crash). */
   unreadable: number;
+  /** The journal's last seq (null when it is empty), and how many entries after the cursor wait for upload. */
+  journalSeq: number | null;
+  notUploaded: number;
+  /** Why upload stopped, when the edge refused the device's entries for good (sync-state.json). */
+  syncStopped: SyncState | null;
+  /** The journal ends before what this device recorded elsewhere (docs/recovery.md), or null. */
+  rewound: string | null;
 }
 
 export function readLogStatus(home: string, device: string): LogStatus {
@@ -54,6 +66,12 @@ export function readLogStatus(home: string, device: string): LogStatus {
     if (highestSeq === null || r.seq > highestSeq) highestSeq = r.seq;
   }
   const cursor = readUploadCursor(uploadCursorPath(home), device);
+  const journalDir = join(home, 'journal');
+  const last = lastJournalEntry(journalDir);
+  const rewind = findRewind(
+    last ? { seq: last.seq, hash: entryHash(last) } : CHAIN_START,
+    readChainEvidence(journalDir, device),
+  );
   return {
     device,
     checkpoint,
@@ -63,5 +81,9 @@ export function readLogStatus(home: string, device: string): LogStatus {
     uploadedThrough: cursor >= 0 ? cursor : null,
     pending: Math.max(0, cursor - (highestSeq ?? -1)),
     unreadable,
+    journalSeq: last?.seq ?? null,
+    notUploaded: Math.max(0, (last?.seq ?? -1) - cursor),
+    syncStopped: readSyncState(journalDir, device),
+    rewound: rewind?.message ?? null,
   };
 }

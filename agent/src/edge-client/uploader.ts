@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { canonicalJson, type JournalEntry, type JsonValue } from '@ceros/protocol';
+import { dirname } from 'node:path';
+import { canonicalJson, entryHash, type JournalEntry, type JsonValue } from '@ceros/protocol';
 import { writePrivateFile } from '../state/secure-fs.ts';
 import { type EdgeClient, EdgeClientError } from './client.ts';
+import { readSyncState, type SyncState, writeSyncState } from './sync-state.ts';
 
 /**
  * Uploads the journal to the edge. The journal is the queue: nothing is copied or deleted, and a
@@ -44,14 +46,21 @@ export type UploaderEvent =
   | { kind: 'split'; entries: number }
   | { kind: 'retrying'; code: string; message: string; delayMs: number; failures: number }
   /** The edge refuses this device (revoked, unknown): the uploader stopped. */
-  | { kind: 'refused'; code: string; message: string };
+  | { kind: 'refused'; code: string; message: string }
+  /**
+   * The edge refuses these entries for good (a rewound journal's CHAIN_CONFLICT or BAD_CHAIN, a
+   * bad signature): the same bytes would be refused forever, so the uploader stopped, wrote
+   * journal/sync-state.json, and says why instead of retrying quietly.
+   */
+  | { kind: 'stuck'; state: SyncState };
 
 /** What one pass did: sent something, found nothing to send, or must wait before trying again. */
 export type StepResult =
   | { kind: 'progress' }
   | { kind: 'idle' }
   | { kind: 'retry'; error: EdgeClientError }
-  | { kind: 'refused'; error: EdgeClientError };
+  | { kind: 'refused'; error: EdgeClientError }
+  | { kind: 'stuck'; state: SyncState };
 
 export interface Uploader {
   /** Runs the upload loop in the background until stop(). */
@@ -71,6 +80,8 @@ interface CursorFile {
   v: 1;
   device: string;
   seq: number;
+  /** The chain hash of the entry at `seq`: the edge's head as of that acknowledgement. */
+  hash?: string;
 }
 
 export const UPLOAD_DEFAULTS = {
@@ -93,6 +104,33 @@ export function readUploadCursor(path: string, deviceId: string): number {
   }
 }
 
+/** The cursor with the hash of the entry it names, when the file has it (written since 14.2). */
+export function readUploadAnchor(
+  path: string,
+  deviceId: string,
+): { seq: number; hash: string | null } | null {
+  const seq = readUploadCursor(path, deviceId);
+  if (seq < 0) return null;
+  try {
+    const hash = (JSON.parse(readFileSync(path, 'utf8')) as Partial<CursorFile>).hash;
+    return { seq, hash: typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash) ? hash : null };
+  } catch {
+    return { seq, hash: null };
+  }
+}
+
+export function writeUploadCursor(path: string, deviceId: string, seq: number, hash?: string): void {
+  const file: CursorFile = { v: 1, device: deviceId, seq, ...(hash ? { hash } : {}) };
+  writePrivateFile(path, `${JSON.stringify(file)}\n`);
+}
+
+/** Refusals that no retry can change: the edge holds another chain, or the entries fail its checks. */
+function isChainRefusal(error: EdgeClientError): boolean {
+  return (
+    error.code === 'CHAIN_CONFLICT' || (error.code === 'VERIFY_FAILED' && error.details.check === 'BAD_CHAIN')
+  );
+}
+
 export function createUploader(options: UploaderOptions): Uploader {
   const maxEntries = options.maxBatchEntries ?? UPLOAD_DEFAULTS.maxBatchEntries;
   const maxBytes = options.maxBatchBytes ?? UPLOAD_DEFAULTS.maxBatchBytes;
@@ -110,10 +148,24 @@ export function createUploader(options: UploaderOptions): Uploader {
   let pending: { finish: () => void; idle: boolean } | null = null;
   let lock: Promise<unknown> = Promise.resolve();
 
-  const saveCursor = (seq: number) => {
+  const journalDir = dirname(options.cursorPath);
+  let stuck = readSyncState(journalDir, options.deviceId) !== null;
+  const saveCursor = (seq: number, hash?: string) => {
     cursor = seq;
-    const file: CursorFile = { v: 1, device: options.deviceId, seq };
-    writePrivateFile(options.cursorPath, `${JSON.stringify(file)}\n`);
+    writeUploadCursor(options.cursorPath, options.deviceId, seq, hash);
+  };
+
+  /** What the edge holds for this device, to anchor a new epoch on; null when it will not say. */
+  const edgeHead = async (): Promise<SyncState['edgeHead']> => {
+    try {
+      const response = await options.client.request('GET', '/v1/agent/ingest/head');
+      const head = (response.body as { head?: { seq?: unknown; hash?: unknown } | null }).head;
+      return head && Number.isSafeInteger(head.seq) && typeof head.hash === 'string'
+        ? { seq: head.seq as number, hash: head.hash }
+        : null;
+    } catch {
+      return null;
+    }
   };
 
   /** stop() ends any wait; notify() ends only an idle wait, never a backoff. */
@@ -144,7 +196,11 @@ export function createUploader(options: UploaderOptions): Uploader {
     try {
       const response = await options.client.request('POST', '/v1/agent/ingest', { json: { entries: batch } });
       const body = response.body as { accepted?: number; duplicates?: number };
-      saveCursor(last.seq);
+      saveCursor(last.seq, entryHash(last));
+      if (stuck) {
+        writeSyncState(journalDir, null);
+        stuck = false;
+      }
       failures = 0;
       batchLimit = maxEntries;
       emit({
@@ -174,7 +230,21 @@ export function createUploader(options: UploaderOptions): Uploader {
         return { kind: 'progress' };
       }
       if (error.refusesDevice) return { kind: 'refused', error };
-      return { kind: 'retry', error };
+      if (error.retryable) return { kind: 'retry', error };
+      const state: SyncState = {
+        v: 1,
+        device: options.deviceId,
+        status: 'refused',
+        code: error.code,
+        message: error.message,
+        chain: isChainRefusal(error),
+        seq: batch[0]?.seq ?? last.seq,
+        edgeHead: await edgeHead(),
+        time: new Date().toISOString(),
+      };
+      writeSyncState(journalDir, state);
+      stuck = true;
+      return { kind: 'stuck', state };
     }
   };
 
@@ -211,6 +281,11 @@ export function createUploader(options: UploaderOptions): Uploader {
       }
       if (result.kind === 'refused') {
         emit({ kind: 'refused', code: result.error.code, message: result.error.message });
+        stopped = true;
+        break;
+      }
+      if (result.kind === 'stuck') {
+        emit({ kind: 'stuck', state: result.state });
         stopped = true;
         break;
       }

@@ -78,7 +78,8 @@ describe('journal', () => {
     appendFileSync(join(home, 'journal', JOURNAL_FILE), '{"v":1,"device":"torn');
     const next = await open();
     next.append('note', { n: 2 });
-    expect(verify()).toMatchObject({ ok: true, count: 4 });
+    // session.key, note, then the next session's key, the alert that names the torn tail, its note.
+    expect(verify()).toMatchObject({ ok: true, count: 5 });
   });
 
   test("a torn last line is set aside in a 0600 file and named in the writer's findings", async () => {
@@ -92,7 +93,12 @@ describe('journal', () => {
     expect(readFileSync(finding?.setAside ?? '', 'utf8')).toBe('{"v":1,"device":"torn');
     expect(statSync(finding?.setAside ?? '').mode & 0o777).toBe(0o600);
     expect(statSync(join(home, 'journal', 'damaged')).mode & 0o777).toBe(0o700);
-    expect(verify()).toMatchObject({ ok: true, count: 3 });
+    const alert = readJournalFile(join(home, 'journal', JOURNAL_FILE)).entries.at(-1) as {
+      type: string;
+      payload: Record<string, unknown>;
+    };
+    expect(alert).toMatchObject({ type: 'alert', payload: { kind: 'journal-torn-tail', length: 21 } });
+    expect(verify()).toMatchObject({ ok: true, count: 4 });
   });
 
   test('a complete garbage last line stops appends with DAMAGED, naming `ceros log repair`', async () => {

@@ -8,12 +8,16 @@ import {
   type JournalEntry,
   type JsonValue,
   parseJournalEntry,
+  SESSION_KEY_ENTRY,
   signEntry,
   toJsonValue,
   ZERO_HASH,
 } from '@ceros/protocol';
 import { ensurePrivateDir, FILE_MODE } from '../state/secure-fs.ts';
+import { epochBegun, prepareEpoch } from './epoch.ts';
+import { type HeadRecordFile, openHeadRecord } from './head-record.ts';
 import { JournalError, toJournalError } from './journal-error.ts';
+import type { EpochStatement } from './rewind.ts';
 import { setAside } from './set-aside.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -111,41 +115,118 @@ export function openJournalWriter(options: OpenJournalOptions): JournalWriter {
     );
   };
 
+  let opened = false;
+  let head: HeadRecordFile | null = null;
+  let keyWritten = false;
+  let reported = 0;
+  /** Alerts to journal after the session's key: what the writer found and dealt with. */
+  const notices: { kind: string; message: string; [key: string]: unknown }[] = [];
+
+  /** Writes one entry onto `tail`; the lock is held and `tail` is current. */
+  const appendLocked = (current: Tail, type: string, payload: unknown): JournalEntry => {
+    const body: EntryBody = {
+      v: 1,
+      device: options.device,
+      seq: current.seq + 1,
+      prev: current.hash,
+      time: now().toISOString(),
+      session: options.session,
+      type,
+      payload: toJsonValue(payload) as JsonValue,
+    };
+    const entry = signEntry(body, options.sessionKey);
+    const line = Buffer.from(`${entryBytes(entry)}\n`);
+    try {
+      writeAll(io, fd, line);
+      io.fdatasync(fd);
+    } catch (error) {
+      const failure = toJournalError(error, path, `write entry seq ${entry.seq} (${type}) to the journal`);
+      cutBack(fd, current.size);
+      tail = undefined;
+      warnOnce(failure);
+      throw failure;
+    }
+    const hash = entryHash(entry);
+    tail = { size: current.size + line.length, seq: entry.seq, hash };
+    try {
+      head?.write({ v: 1, device: options.device, seq: entry.seq, hash, time: body.time });
+    } catch {
+      // The entry is durable; a head record left behind only makes a later rewind check weaker.
+    }
+    return entry;
+  };
+
   const append = (type: string, payload: unknown): JournalEntry => {
     options.lock.lock(fd);
     try {
       const size = fstatSync(fd).size;
       if (!tail || tail.size !== size) tail = readTail(fd, size, options.dir, now, findings);
-      const body: EntryBody = {
-        v: 1,
-        device: options.device,
-        seq: tail.seq + 1,
-        prev: tail.hash,
-        time: now().toISOString(),
-        session: options.session,
-        type,
-        payload: toJsonValue(payload) as JsonValue,
-      };
-      const entry = signEntry(body, options.sessionKey);
-      const line = Buffer.from(`${entryBytes(entry)}\n`);
-      try {
-        writeAll(io, fd, line);
-        io.fdatasync(fd);
-      } catch (error) {
-        const failure = toJournalError(error, path, `write entry seq ${entry.seq} (${type}) to the journal`);
-        cutBack(fd, tail.size);
-        tail = undefined;
-        warnOnce(failure);
-        throw failure;
+      let body = payload;
+      let epoch: EpochStatement | null = null;
+      if (!opened) {
+        opened = true;
+        head = openHeadRecordQuietly(options.dir);
+        // A session's first entry is its key; a rewound journal's next chain epoch starts with it.
+        if (type === SESSION_KEY_ENTRY) {
+          const prepared = prepareEpoch(fd, options.dir, options.device, tail, head, now());
+          if (prepared) {
+            tail = { size: prepared.size, seq: prepared.anchor.seq, hash: prepared.anchor.hash };
+            epoch = prepared.statement;
+            body = { ...(payload as Record<string, unknown>), epoch };
+          }
+        }
       }
-      tail = { size: tail.size + line.length, seq: entry.seq, hash: entryHash(entry) };
+      for (const finding of findings.slice(reported))
+        notices.push({
+          kind: 'journal-torn-tail',
+          message: `A torn last line of the journal (${finding.length} bytes, never acknowledged) was set aside`,
+          offset: finding.offset,
+          length: finding.length,
+          setAside: finding.setAside,
+        });
+      reported = findings.length;
+      const entry = appendLocked(tail, type, body);
+      if (type === SESSION_KEY_ENTRY) keyWritten = true;
+      if (epoch) {
+        epochBegun(options.dir, options.device, epoch);
+        notices.push({ kind: 'journal-rewound', message: epoch.statement, epoch });
+        options.warn?.(`ceros: ${epoch.statement} (docs/recovery.md)`);
+      }
+      if (keyWritten)
+        while (notices.length > 0 && tail) {
+          const notice = notices.shift();
+          try {
+            appendLocked(tail, 'alert', notice);
+          } catch {
+            break;
+          }
+        }
       return entry;
     } finally {
       options.lock.unlock(fd);
     }
   };
 
-  return { append, path, findings: () => [...findings], close: () => closeSync(fd) };
+  return {
+    append,
+    path,
+    findings: () => [...findings],
+    close: () => {
+      try {
+        head?.close();
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+function openHeadRecordQuietly(dir: string): HeadRecordFile | null {
+  try {
+    return openHeadRecord(dir);
+  } catch {
+    return null;
+  }
 }
 
 /** A write may go out in pieces; on a full disk the first piece is short and the next one fails. */
@@ -222,10 +303,23 @@ function readTail(fd: number, size: number, dir: string, now: () => Date, findin
  * once it has started.
  */
 export function journalTailProblem(dir: string): JournalError | null {
-  const path = join(dir, JOURNAL_FILE);
+  const last = lastJournalLine(dir);
+  return last && !last.entry ? damaged(last.offset, last.error) : null;
+}
+
+/** The journal's last entry (a torn tail skipped), or null when it has none. Read-only. */
+export function lastJournalEntry(dir: string): JournalEntry | null {
+  return lastJournalLine(dir)?.entry ?? null;
+}
+
+type LastLine =
+  | { offset: number; entry: JournalEntry; error: '' }
+  | { offset: number; entry: null; error: string };
+
+function lastJournalLine(dir: string): LastLine | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(join(dir, JOURNAL_FILE), 'r');
   } catch {
     return null;
   }
@@ -242,13 +336,15 @@ export function journalTailProblem(dir: string): JournalError | null {
       }
       const previous = buffer.lastIndexOf(0x0a, lastNewline - 1);
       if (previous === -1 && start > 0) continue;
+      const offset = start + previous + 1;
       const text = buffer.subarray(previous + 1, lastNewline).toString('utf8');
       try {
         const parsed = parseJournalEntry(JSON.parse(text));
-        if (parsed.ok) return null;
-        return damaged(start + previous + 1, parsed.error);
+        return parsed.ok
+          ? { offset, entry: parsed.value, error: '' }
+          : { offset, entry: null, error: parsed.error };
       } catch (error) {
-        return damaged(start + previous + 1, `not JSON (${(error as Error).message})`);
+        return { offset, entry: null, error: `not JSON (${(error as Error).message})` };
       }
     }
     return null;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { spawnRetrying } from '../harness/claude.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
@@ -91,6 +91,38 @@ describe('journal faults, with the real Claude Code', () => {
       expect(ended[0]?.session).toBe(String(second));
       expect(ended[0]?.payload).toMatchObject({ session: start?.session, reason: 'wrapper died' });
       expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
+  test('a journal truncated at a line boundary fails `ceros log verify`; the next session journals the rewind and opens a new epoch', async () => {
+    const t = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'echo one' }, 'toolu_1')),
+      turn('ok'),
+      turn('second'),
+    ]);
+    try {
+      await runCerosClaude(t, PRINT);
+      const path = join(t.home, 'journal', 'journal.jsonl');
+      const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThan(6);
+      writeFileSync(path, `${lines.slice(0, 4).join('\n')}\n`);
+
+      const verify = runCeros(['log', 'verify'], t.env);
+      expect(verify.exitCode).toBe(3);
+      expect(verify.stderr).toContain(
+        `The journal was rewound: it ends at seq 3, but this device wrote up to seq ${lines.length - 1}`,
+      );
+
+      const next = await runCerosClaude(t, ['-p', 'again', '--output-format', 'json']);
+      expect(next.exitCode).toBe(0);
+      expect(next.stderr).toContain('A new chain epoch begins here');
+      const journal = readJournal(t.home);
+      expect(journal.some((e) => e.type === 'alert' && e.payload.kind === 'journal-rewound')).toBe(true);
+      const after = runCeros(['log', 'verify'], t.env);
+      expect(after.exitCode).toBe(0);
+      expect(after.stdout).toContain('Chain epoch from seq 4');
     } finally {
       await t.close();
     }
