@@ -76,7 +76,12 @@ test('capturePosture() reads a synthetic LUKS laptop through the root option', a
     firmware: { efi: true, secureBoot: 1, setupMode: 0 },
     processes: [
       { pid: 1, comm: 'systemd', argv: ['/usr/lib/systemd/systemd', '--switched-root'] },
-      { pid: 911, comm: 'falcon-sensor', argv: ['/opt/CrowdStrike/falcon-sensor'] },
+      {
+        pid: 911,
+        comm: 'falcon-sensor',
+        argv: ['/opt/CrowdStrike/falcon-sensor'],
+        exe: '/opt/CrowdStrike/falcon-sensor',
+      },
     ],
     files: {
       'etc/os-release':
@@ -88,6 +93,7 @@ test('capturePosture() reads a synthetic LUKS laptop through the root option', a
       'etc/passwd': 'alice:x:1000:1000::/home/alice:/bin/bash\n',
       'sys/kernel/security/lockdown': 'none [integrity] confidentiality\n',
       'opt/claude/claude': 'pretend binary',
+      'opt/CrowdStrike/falcon-sensor': 'pretend falcon sensor',
     },
   });
   fakeRoots.push(fake);
@@ -116,7 +122,8 @@ test('capturePosture() reads a synthetic LUKS laptop through the root option', a
     secureBoot: 'ok',
     firewall: 'ok',
     screenLock: 'unknown',
-    endpointProtection: 'ok',
+    // The synthetic install counts only when its file is root's, as a real one is (tests run as root).
+    endpointProtection: process.getuid?.() === 0 ? 'ok' : 'failed',
     codeIntegrity: 'ok',
     ceros: 'ok',
     claudeCode: 'ok',

@@ -1,10 +1,11 @@
 import { afterAll, expect, test } from 'bun:test';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_EDR_CATALOG,
+  type EdrProduct,
   type EndpointScan,
   matchEndpointProtection,
   normalizeProcessName,
@@ -108,33 +109,141 @@ function liveProbe() {
   }).endpointProtection();
 }
 
+const isRoot = process.getuid?.() === 0;
+
 test.if(process.platform === 'linux')(
-  'endpoint protection is detected while stand-ins named osqueryd and falcon-sensor run, and not after they are killed',
+  'a copy of /bin/sleep named falcon-sensor (or osqueryd) is a look-alike, never "running"',
   async () => {
-    const before = await liveProbe();
-    expect(before.value?.running ?? []).not.toContain('osquery');
     const osquery = await standIn('osqueryd');
     const falcon = await standIn('falcon-sensor');
     const during = await liveProbe();
-    expect(during.status).toBe('ok');
-    expect(during.value?.running).toEqual(expect.arrayContaining(['osquery', 'crowdstrike']));
+    expect(during.value?.running ?? []).not.toContain('crowdstrike');
+    expect(during.value?.running ?? []).not.toContain('osquery');
+    expect(during.status).not.toBe('ok');
+    expect(during.evidence).toContain(
+      `CrowdStrike Falcon look-alike, not counted: falcon-sensor (pid ${falcon.pid})`,
+    );
+    expect(during.evidence).toContain(
+      isRoot ? "not from the vendor's install (/opt/CrowdStrike)" : 'not root',
+    );
     expect(during.evidence).toContain(`pid ${osquery.pid}`);
     await killAndWait(osquery);
     await killAndWait(falcon);
-    const after = await liveProbe();
-    expect(after.value?.running ?? []).not.toContain('osquery');
-    expect(after.value?.running ?? []).not.toContain('crowdstrike');
   },
   LIVE_TIMEOUT_MS,
 );
 
 test.if(process.platform === 'linux')(
-  'endpoint protection matches a long agent name through its 15-character comm',
+  'a long agent name is matched through its 15-character comm, and then checked like any other',
   async () => {
     const sophos = await standIn('sophos_threat_detector');
     const during = await liveProbe();
-    expect(during.value?.running).toContain('sophos');
+    expect(during.value?.running ?? []).not.toContain('sophos');
+    expect(during.evidence).toContain(
+      `Sophos look-alike, not counted: sophos_threat_detector (pid ${sophos.pid})`,
+    );
     await killAndWait(sophos);
   },
   LIVE_TIMEOUT_MS,
 );
+
+/** A vendor install of our own making: a root-owned agent under a folder the catalog names. */
+async function vendorInstall(): Promise<{ path: string; catalog: EdrProduct[]; child: ChildProcess }> {
+  chmodSync(dir, 0o755);
+  const install = mkdtempSync(join(dir, 'acme-'));
+  chmodSync(install, 0o755);
+  const path = join(install, 'acmed');
+  copyFileSync('/bin/sleep', path);
+  chmodSync(path, 0o755);
+  const child = spawn(path, ['60'], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  return {
+    path,
+    child,
+    catalog: [{ id: 'acme', name: 'Acme EDR', processes: ['acmed'], paths: { linux: [install] } }],
+  };
+}
+
+function probeWith(catalog: EdrProduct[], outputs: Record<string, string> = {}) {
+  return createLinuxProbes({
+    root: '/',
+    env: {},
+    home: '/root',
+    projectDir: process.cwd(),
+    exec: createFakeCommandRunner(outputs),
+    timeoutMs: 1_000,
+    edrCatalog: catalog,
+  }).endpointProtection();
+}
+
+test.if(process.platform === 'linux' && isRoot)(
+  "the vendor's own install runs: root, its path, its package, and the running image hashes to the installed file",
+  async () => {
+    const { path, catalog, child } = await vendorInstall();
+    const result = await probeWith(catalog, { [`dpkg -S ${path}`]: `acme-edr: ${path}\n` });
+    expect(result).toMatchObject({ status: 'ok', value: { running: ['acme'] } });
+    expect(result.evidence).toContain(
+      `acmed (pid ${child.pid}) runs as root from ${path} (root-owned, sha256 `,
+    );
+    expect(result.evidence).toContain('package acme-edr (dpkg)');
+    const unpackaged = await probeWith(catalog);
+    expect(unpackaged.evidence).toContain("no package claims it; it is at the vendor's install path");
+    await killAndWait(child);
+  },
+  LIVE_TIMEOUT_MS,
+);
+
+test.if(process.platform === 'linux' && isRoot)(
+  'an agent run by a user, or whose installed file was swapped after it started, is not counted as running',
+  async () => {
+    const { path, catalog, child } = await vendorInstall();
+    const asUser = spawn(path, ['60'], { stdio: 'ignore', uid: 65534, gid: 65534 });
+    children.push(asUser);
+    await new Promise<void>((resolve) => asUser.once('spawn', resolve));
+    const mixed = await probeWith(catalog);
+    expect(mixed.value?.running).toEqual(['acme']);
+    expect(mixed.evidence).toContain(`acmed (pid ${asUser.pid}) runs as uid 65534, not root`);
+    await killAndWait(asUser);
+
+    // Replace the installed file: the running image is no longer what is installed.
+    copyFileSync('/bin/true', `${path}.new`);
+    renameSync(`${path}.new`, path);
+    const swapped = await probeWith(catalog);
+    expect(swapped.value?.running ?? []).toEqual([]);
+    expect(swapped.status).toBe('unknown');
+    expect(swapped.evidence).toContain('was replaced or removed since it started');
+    await killAndWait(child);
+  },
+  LIVE_TIMEOUT_MS,
+);
+
+test('matchEndpointProtection() counts only genuine processes; look-alikes fail, unverified ones are unknown', () => {
+  const impostor = matchEndpointProtection(
+    scan([
+      {
+        pid: 9,
+        names: ['falcon-sensor'],
+        identity: { verdict: 'impostor', evidence: 'runs as uid 1000, not root' },
+      },
+    ]),
+  );
+  expect(impostor).toMatchObject({ status: 'failed', value: { running: [] } });
+  const unverified = matchEndpointProtection(
+    scan([{ pid: 9, names: ['falcon-sensor'], identity: { verdict: 'unverified', evidence: 'exited' } }]),
+  );
+  expect(unverified.status).toBe('unknown');
+  const genuine = matchEndpointProtection(
+    scan([
+      {
+        pid: 9,
+        names: ['falcon-sensor'],
+        identity: { verdict: 'genuine', evidence: 'runs as root from /opt/CrowdStrike/falcon-sensor' },
+      },
+    ]),
+  );
+  expect(genuine).toMatchObject({ status: 'ok', value: { running: ['crowdstrike'] } });
+});

@@ -136,6 +136,18 @@ export const DEFAULT_EDR_CATALOG: readonly EdrProduct[] = [
   },
 ];
 
+/**
+ * Whether a process that bears a product's name is the product: its executable's owner, path,
+ * package and hash checked against the vendor's install (linux/edr-identity.ts). A name alone is
+ * anyone's to take: a copy of /bin/sleep named falcon-sensor is not CrowdStrike (issue 14.13).
+ */
+export type ProcessIdentity =
+  | { verdict: 'genuine'; evidence: string }
+  /** Checked, and it is not the vendor's install: never counts as running. */
+  | { verdict: 'impostor'; evidence: string }
+  /** Could not be checked either way: counts as unknown, never as running. */
+  | { verdict: 'unverified'; evidence: string };
+
 /** A running process as a platform scan saw it. */
 export interface ObservedProcess {
   pid: number | null;
@@ -143,6 +155,11 @@ export interface ObservedProcess {
   names: readonly string[];
   /** Linux comm, cut at 15 characters: matches a longer name it is a prefix of. */
   truncatedName?: string | null;
+  /**
+   * The identity check for the product its name matched, where the platform does one (Linux);
+   * absent elsewhere, where a name match is all the scan has (its evidence says so).
+   */
+  identity?: ProcessIdentity;
 }
 
 /** A Windows Security Center antivirus registration. */
@@ -171,6 +188,11 @@ export function normalizeProcessName(name: string): string {
 
 /** Linux keeps 15 characters of a process name (TASK_COMM_LEN 16, with the NUL). */
 export const LINUX_COMM_LENGTH = 15;
+
+/** Whether `process` bears one of `product`'s process names. */
+export function bearsProductName(process: ObservedProcess, product: EdrProduct): boolean {
+  return matchesProduct(process, product.processes.map(normalizeProcessName));
+}
 
 function matchesProduct(process: ObservedProcess, wanted: readonly string[]): boolean {
   if (process.names.some((name) => wanted.includes(normalizeProcessName(name)))) return true;
@@ -201,9 +223,19 @@ export function matchEndpointProtection(
   const running: string[] = [];
   const installed: string[] = [];
   const notes: string[] = [];
+  let unverified = false;
   for (const product of catalog) {
     const wanted = product.processes.map(normalizeProcessName);
-    const hits = scan.processes.filter((process) => matchesProduct(process, wanted));
+    const named = scan.processes.filter((process) => matchesProduct(process, wanted));
+    const hits = named.filter((p) => p.identity === undefined || p.identity.verdict === 'genuine');
+    for (const p of named) {
+      if (p.identity?.verdict === 'impostor')
+        notes.push(`${product.name} look-alike, not counted: ${label(p)} ${p.identity.evidence}`);
+      else if (p.identity?.verdict === 'unverified') {
+        unverified = true;
+        notes.push(`${product.name} unverified, not counted: ${label(p)} ${p.identity.evidence}`);
+      }
+    }
     const center = (scan.securityCenter ?? []).filter((entry) =>
       (product.securityCenterNames ?? []).some((n) =>
         entry.displayName.toLowerCase().includes(n.toLowerCase()),
@@ -214,7 +246,11 @@ export function matchEndpointProtection(
     if (hits.length > 0 || centerRunning.length > 0) {
       running.push(product.id);
       const parts = [
-        ...(hits.length > 0 ? [`process ${hits.map(label).join(', ')}`] : []),
+        ...(hits.length > 0
+          ? [
+              `process ${hits.map((p) => `${label(p)}${p.identity ? ` ${p.identity.evidence}` : ', by name only'}`).join(', ')}`,
+            ]
+          : []),
         ...(centerRunning.length > 0 ? [`Security Center "${centerRunning[0]?.displayName}" enabled`] : []),
       ];
       notes.push(`${product.name} running: ${parts.join('; ')}`);
@@ -245,5 +281,6 @@ export function matchEndpointProtection(
   if (running.length > 0) return ok(value, `${notes.join('; ')} (${scanned})`);
   const absent = `No endpoint protection running${notes.length > 0 ? `: ${notes.join('; ')}` : ''} (${scanned})`;
   if (scan.limitation) return unknown(`${absent}; the scan may be incomplete: ${scan.limitation}`, value);
+  if (unverified) return unknown(absent, value);
   return failed(absent, value);
 }

@@ -2,8 +2,9 @@ import { describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runClaude } from '../harness/claude.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+import { cerosBinary, cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -26,63 +27,108 @@ describe('device posture on the real Claude Code', () => {
     }
   }, 60_000);
 
-  test('killing the endpoint-protection agent mid-session denies the next tool call and journals the change and the alert', async () => {
-    const t = await cerosSession((_request, index) => {
-      if (index === 0) return turn(toolUseBlock('Bash', { command: 'echo first' }, 'toolu_edr_1'));
-      if (index === 1) {
-        edr.kill('SIGKILL');
-        // Give the 200 ms reassessment time to see it: a snapshot younger than that is fresh.
-        return { ...turn(toolUseBlock('Bash', { command: 'touch marker' }, 'toolu_edr_2')), delayMs: 1_000 };
-      }
-      return undefined;
-    });
-    // A stand-in process named like an endpoint-protection agent.
-    const standIn = join(t.sandbox.home, 'osqueryd');
-    copyFileSync('/bin/sleep', standIn);
-    const edr = Bun.spawn([standIn, '300'], { stdout: 'ignore', stderr: 'ignore' });
-    try {
-      const policy = join(t.sandbox.home, 'policy.yaml');
-      writeFileSync(
-        policy,
-        'version: 1\ndefault: allow\nposture:\n  endpointProtection:\n    require: ok\n    onUnmet:\n      deny: [Bash, Write, Edit]\n    reason: Endpoint protection must be running\n',
-      );
-      const run = await runCerosClaude(
-        t,
-        [
-          '--policy',
+  test.skipIf(process.getuid?.() !== 0)(
+    'killing the endpoint-protection agent mid-session denies the next tool call and journals the change and the alert',
+    async () => {
+      const t = await cerosSession((_request, index) => {
+        if (index === 0) return turn(toolUseBlock('Bash', { command: 'echo first' }, 'toolu_edr_1'));
+        if (index === 1) {
+          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+          // Give the 200 ms reassessment time to see it: a snapshot younger than that is fresh.
+          return {
+            ...turn(toolUseBlock('Bash', { command: 'touch marker' }, 'toolu_edr_2')),
+            delayMs: 1_000,
+          };
+        }
+        return undefined;
+      });
+      const pidFile = join(t.sandbox.home, 'osqueryd.pid');
+      try {
+        const policy = join(t.sandbox.home, 'policy.yaml');
+        writeFileSync(
           policy,
-          '--allow-unsigned-policy',
-          '-p',
-          'go',
-          '--output-format',
-          'json',
-          '--allowedTools',
-          'Bash',
-        ],
-        {
-          env: { CEROS_POSTURE_INTERVAL_MS: '200' },
-        },
+          'version: 1\ndefault: allow\nposture:\n  endpointProtection:\n    require: ok\n    onUnmet:\n      deny: [Bash, Write, Edit]\n    reason: Endpoint protection must be running\n',
+        );
+        // A name is not enough (a copy of /bin/sleep named osqueryd is a look-alike): the agent
+        // must run as root from the vendor's install path. A private mount namespace gives this
+        // session an /opt/osquery of its own, so nothing is installed on the machine.
+        const script = `mount -t tmpfs -o mode=0755 tmpfs /opt && mkdir /opt/osquery && cp /bin/sleep /opt/osquery/osqueryd && { /opt/osquery/osqueryd 300 & echo $! > '${pidFile}'; } && exec "$@"`;
+        const run = await runClaude({
+          cmd: [
+            'unshare',
+            '--mount',
+            '--propagation',
+            'private',
+            'sh',
+            '-c',
+            script,
+            'sh',
+            cerosBinary(),
+            'claude',
+          ],
+          args: [
+            '--policy',
+            policy,
+            '--allow-unsigned-policy',
+            '-p',
+            'go',
+            '--output-format',
+            'json',
+            '--allowedTools',
+            'Bash',
+          ],
+          env: { ...t.env, CEROS_POSTURE_INTERVAL_MS: '200' },
+          cwd: t.sandbox.project,
+          timeoutMs: 60_000,
+        });
+        expect(run.exitCode).toBe(0);
+        expect(t.api.toolResultFor('toolu_edr_1')?.content).toContain('first');
+        expect(existsSync(join(t.sandbox.project, 'marker'))).toBe(false);
+        expect(t.api.toolResultFor('toolu_edr_2')?.content).toContain('Endpoint protection must be running');
+        const entries = readJournal(t.home);
+        const start = entries.find((e) => e.type === 'session.start')?.payload as {
+          posture: { probes: { endpointProtection: { status: string; evidence: string } } };
+        };
+        expect(start.posture.probes.endpointProtection.status).toBe('ok');
+        expect(start.posture.probes.endpointProtection.evidence).toContain(
+          'runs as root from /opt/osquery/osqueryd',
+        );
+        const change = entries.find((e) => e.type === 'posture.change');
+        expect(JSON.stringify(change?.payload)).toContain('endpointProtection');
+        expect(
+          entries.some((e) => e.type === 'alert' && (e.payload as { kind: string }).kind === 'posture'),
+        ).toBe(true);
+        expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
+      } finally {
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+        } catch {
+          // Already ended by the test.
+        }
+        await t.close();
+      }
+    },
+    90_000,
+  );
+
+  test('`ceros posture` reports a copy of /bin/sleep named falcon-sensor as a look-alike, never as CrowdStrike running', async () => {
+    const t = await cerosSession([turn('never sent')]);
+    const standIn = join(t.sandbox.home, 'falcon-sensor');
+    copyFileSync('/bin/sleep', standIn);
+    const lookAlike = Bun.spawn([standIn, '300'], { stdout: 'ignore', stderr: 'ignore' });
+    try {
+      const posture = runCeros(['posture', '--json', '--no-cache'], t.env);
+      const probe = JSON.parse(posture.stdout).posture.probes.endpointProtection;
+      expect(probe.status).not.toBe('ok');
+      expect(probe.value?.running ?? []).not.toContain('crowdstrike');
+      expect(probe.evidence).toContain(
+        `CrowdStrike Falcon look-alike, not counted: falcon-sensor (pid ${lookAlike.pid})`,
       );
-      expect(run.exitCode).toBe(0);
-      expect(t.api.toolResultFor('toolu_edr_1')?.content).toContain('first');
-      expect(existsSync(join(t.sandbox.project, 'marker'))).toBe(false);
-      expect(t.api.toolResultFor('toolu_edr_2')?.content).toContain('Endpoint protection must be running');
-      const entries = readJournal(t.home);
-      const start = entries.find((e) => e.type === 'session.start')?.payload as {
-        posture: { probes: { endpointProtection: { status: string } } };
-      };
-      expect(start.posture.probes.endpointProtection.status).toBe('ok');
-      const change = entries.find((e) => e.type === 'posture.change');
-      expect(JSON.stringify(change?.payload)).toContain('endpointProtection');
-      expect(
-        entries.some((e) => e.type === 'alert' && (e.payload as { kind: string }).kind === 'posture'),
-      ).toBe(true);
-      expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
     } finally {
-      edr.kill('SIGKILL');
+      lookAlike.kill('SIGKILL');
       await t.close();
     }
-  }, 90_000);
+  }, 60_000);
 
   test('the ancestry of a hook process includes the claude binary with its correct SHA-256', async () => {
     const t = await cerosSession([

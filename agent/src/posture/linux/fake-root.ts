@@ -29,6 +29,8 @@ export interface FakeProcess {
   uid?: number;
   /** proc(5) state letter; `Z` for a zombie. */
   state?: string;
+  /** The executable, as a path inside the root: /proc/<pid>/exe links to it. */
+  exe?: string;
 }
 
 export interface FakeRootSpec {
@@ -125,7 +127,9 @@ export function createFakeRoot(spec: FakeRootSpec): FakeRoot {
       `${process.pid} (${process.comm}) ${process.state ?? 'S'} 1 ${process.pid} ${process.pid} 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n`,
     );
     write(root, `${dir}/cmdline`, `${(process.argv ?? [process.comm]).join('\0')}\0`);
-    write(root, `${dir}/status`, `Name:\t${process.comm}\nUid:\t${process.uid ?? 0}\t0\t0\t0\n`);
+    const uid = process.uid ?? 0;
+    write(root, `${dir}/status`, `Name:\t${process.comm}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n`);
+    if (process.exe) symlinkSync(join(root, process.exe), join(root, dir, 'exe'));
   }
   for (const [path, data] of Object.entries(spec.files ?? {})) write(root, path, data);
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
