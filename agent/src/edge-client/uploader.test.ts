@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entryBytes } from '@ceros/protocol';
 import { createEdgeClient, type FetchLike } from './client.ts';
 import { createJsonlEntryReader } from './jsonl-reader.ts';
 import { deviceRequestSigner } from './signed-request.ts';
+import { reportSyncEvent } from './sync-report.ts';
+import { readSyncState } from './sync-state.ts';
 import {
   createJournalWriter,
   type EdgeWithDevice,
@@ -172,6 +174,33 @@ describe('the uploader', () => {
     await up.stop();
     expect(events.at(-1)).toMatchObject({ kind: 'refused', code: 'DEVICE_REVOKED' });
     expect(up.cursor()).toBe(-1);
+  });
+
+  test('entries the edge refuses for good (a forged signature) stop the uploader with the reason, without quiet retries', async () => {
+    await journal.startSession('s1');
+    journal.write(3);
+    const path = journal.path;
+    writeFileSync(path, readFileSync(path, 'utf8').replace('prompt 2', 'prompt X'));
+    const events: UploaderEvent[] = [];
+    const up = uploader({ events });
+    up.start();
+    await waitFor(() => events.some((e) => e.kind === 'stuck'));
+    await up.stop();
+    expect(events.filter((e) => e.kind === 'retrying')).toEqual([]);
+    expect(events.at(-1)).toMatchObject({
+      kind: 'stuck',
+      state: { code: 'VERIFY_FAILED', chain: false, seq: 0, edgeHead: null },
+    });
+    expect(readSyncState(join(dir, 'journal'), edge.deviceId)).toMatchObject({ code: 'VERIFY_FAILED' });
+    const lines: string[] = [];
+    const alerts: unknown[] = [];
+    const stuck = events.at(-1);
+    if (stuck)
+      reportSyncEvent(stuck, { append: (_type, payload) => alerts.push(payload) }, (l) => lines.push(l));
+    expect(lines[0]).toContain(
+      'ceros: Sync to the edge stopped: the edge refused entries from seq 0 (VERIFY_FAILED',
+    );
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'sync-refused' })]);
   });
 
   test('a batch the edge finds too large is split until it fits', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devicePublicKeyFromSpki, SESSION_KEY_ENTRY } from '@ceros/protocol';
@@ -113,6 +113,7 @@ describe('a rewound journal', () => {
   test('truncated at a line boundary, or deleted, fails verification against the head record', async () => {
     await session(9);
     expect(verify()).toMatchObject({ ok: true, rewind: null });
+    expect(statSync(join(home, 'journal-head.json')).mode & 0o777).toBe(0o600);
     truncateToSeq(5);
     expect(verify()).toMatchObject({
       ok: true,
