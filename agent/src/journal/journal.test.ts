@@ -244,7 +244,8 @@ describe('journal', () => {
         });
         expect(existsSync(home)).toBe(true);
       } finally {
-        Bun.spawnSync(['umount', mount]);
+        // Lazy: a writer a failed assertion left open must not keep the mount (EBUSY) behind.
+        Bun.spawnSync(['umount', '--lazy', mount]);
         rmSync(mount, { recursive: true, force: true });
       }
     },

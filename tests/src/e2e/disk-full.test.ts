@@ -94,7 +94,7 @@ describe('a full disk under CEROS_HOME', () => {
           await again.close();
         }
       } finally {
-        Bun.spawnSync(['umount', mount]);
+        Bun.spawnSync(['umount', '--lazy', mount]);
         await t.close();
       }
     },

@@ -15,7 +15,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   if (!root) return;
-  Bun.spawnSync(['umount', mount]);
+  Bun.spawnSync(['umount', '--lazy', mount]);
   rmSync(mount, { recursive: true, force: true });
 });
 
