@@ -9,9 +9,11 @@ import bashWasm from '../../node_modules/tree-sitter-bash/tree-sitter-bash.wasm'
 import runtimeWasm from '../../node_modules/web-tree-sitter/tree-sitter.wasm' with { type: 'file' };
 
 const compiled = import.meta.path.startsWith('/$bunfs/');
-const { runEdgeCli, serveDeps } = await import('./cli/run.ts');
+const { DataFolderError, runEdgeCli, serveDeps } = await import('./cli/run.ts');
 const { createApp } = await import('./app.ts');
 
+// Whatever the edge writes (the database and its journal files, exports) is for its own user only.
+process.umask(0o077);
 const log = (line: string) => process.stderr.write(`[ceros-edge] ${line}\n`);
 const outcome = await runEdgeCli(process.argv.slice(2), {
   env: process.env,
@@ -26,7 +28,11 @@ if (outcome.kind === 'done') {
   process.exit(outcome.exitCode);
 }
 
-const deps = await serveDeps(outcome.config, log);
+const deps = await serveDeps(outcome.config, log).catch((error: unknown) => {
+  if (!(error instanceof DataFolderError)) throw error;
+  process.stderr.write(`ceros-edge: ${error.message}\n`);
+  process.exit(1);
+});
 const app = createApp({ ...deps, shellWasm: { runtimeWasm, bashWasm } });
 const server = Bun.serve({
   port: outcome.config.port,

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { z } from 'zod';
 import { EDGE_VERSION } from '../app.ts';
 import type { EdgeDeps } from '../deps.ts';
@@ -9,6 +8,7 @@ import { createSmtpMailer } from '../mail/smtp-mailer.ts';
 import { addAdmin } from '../orgs.ts';
 import { createLibsqlStore } from '../store/libsql-store.ts';
 import type { EdgeStore } from '../store/store.ts';
+import { secureDataFolder } from './data-folder.ts';
 import { runExportCommand } from './export-command.ts';
 import { parseFlags } from './flags.ts';
 import { LEDGER_HELP } from './ledger-config.ts';
@@ -84,8 +84,31 @@ const done = (stdout: string, stderr = '', exitCode = 0): CliOutcome => ({
 const usage = (errors: readonly string[], help: string): CliOutcome =>
   done('', `${errors.map((e) => `ceros-edge: ${e}`).join('\n')}\n\n${help}`, 64);
 
+/** A data folder the edge cannot make private: the command stops with this message. */
+export class DataFolderError extends Error {
+  override readonly name = 'DataFolderError';
+}
+
+type DatabaseConfig = { dbUrl: string; dbAuthToken: string | undefined; dataDir: string | undefined };
+
 /** Parses the command line; runs one-shot commands; returns the validated config for `serve`. */
 export async function runEdgeCli(argv: readonly string[], io: CliIo): Promise<CliOutcome> {
+  const warnings: string[] = [];
+  try {
+    const outcome = await runCommand(argv, io, (db) => openStore(db, (line) => warnings.push(line)));
+    if (outcome.kind !== 'done' || warnings.length === 0) return outcome;
+    return { ...outcome, stderr: `${warnings.map((w) => `ceros-edge: ${w}\n`).join('')}${outcome.stderr}` };
+  } catch (error) {
+    if (error instanceof DataFolderError) return done('', `ceros-edge: ${error.message}\n`, 1);
+    throw error;
+  }
+}
+
+async function runCommand(
+  argv: readonly string[],
+  io: CliIo,
+  open: (db: DatabaseConfig) => EdgeStore,
+): Promise<CliOutcome> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help')
     return done(MAIN_HELP);
@@ -106,7 +129,7 @@ export async function runEdgeCli(argv: readonly string[], io: CliIo): Promise<Cl
     const errors = [...flags.errors, ...(db.ok ? [] : db.errors)];
     if (flags.positionals.length > 0) errors.push(`unexpected argument "${flags.positionals[0]}"`);
     if (errors.length > 0 || !db.ok) return usage(errors, MIGRATE_HELP);
-    const store = openStore(db);
+    const store = open(db);
     try {
       const { applied } = await store.migrate();
       return done(applied.length ? `Applied migrations ${applied.join(', ')}\n` : 'Schema is up to date\n');
@@ -115,7 +138,7 @@ export async function runEdgeCli(argv: readonly string[], io: CliIo): Promise<Cl
     }
   }
 
-  if (command === 'export') return runExportCommand(rest, io, openStore);
+  if (command === 'export') return runExportCommand(rest, io, open);
 
   if (command === 'admin') {
     const [sub, ...args] = rest;
@@ -137,7 +160,7 @@ export async function runEdgeCli(argv: readonly string[], io: CliIo): Promise<Cl
     const db = parseDatabaseConfig(flags, io.env, io.cwd);
     if (!db.ok) errors.push(...db.errors);
     if (errors.length > 0 || !db.ok || !email.success) return usage(errors, ADMIN_HELP);
-    const store = openStore(db);
+    const store = open(db);
     try {
       await store.migrate();
       const result = await addAdmin(
@@ -160,18 +183,19 @@ export async function runEdgeCli(argv: readonly string[], io: CliIo): Promise<Cl
   return usage([`unknown command "${command}"`], MAIN_HELP);
 }
 
-function openStore(db: {
-  dbUrl: string;
-  dbAuthToken: string | undefined;
-  dataDir: string | undefined;
-}): EdgeStore {
-  if (db.dataDir) mkdirSync(db.dataDir, { recursive: true, mode: 0o700 });
+/** Opens the database; an embedded one only after its folder and files are private (data-folder.ts). */
+function openStore(db: DatabaseConfig, warn: (line: string) => void): EdgeStore {
+  if (db.dataDir) {
+    const folder = secureDataFolder(db.dataDir);
+    if (!folder.ok) throw new DataFolderError(folder.error);
+    for (const warning of folder.warnings) warn(warning);
+  }
   return createLibsqlStore(db.dbAuthToken ? { url: db.dbUrl, authToken: db.dbAuthToken } : { url: db.dbUrl });
 }
 
 /** Builds the app's dependencies for `serve` (opens and migrates the database). */
 export async function serveDeps(config: ServeConfig, log: (line: string) => void): Promise<EdgeDeps> {
-  const store = openStore(config);
+  const store = openStore(config, (warning) => log(`warning: ${warning}`));
   const { applied } = await store.migrate();
   if (applied.length > 0) log(`applied migrations ${applied.join(', ')}`);
   const mailer = config.smtpUrl
