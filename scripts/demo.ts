@@ -24,8 +24,9 @@ const PORT = Number(process.env.CEROS_DEMO_PORT ?? 8787);
 
 // 1. The edge, with the console, on the embedded defaults.
 const data = mkdtempSync(join(tmpdir(), 'ceros-demo-edge-'));
-// Built as `ceros-edge serve --data DIR` builds it: store, development outbox, transparency log.
-const served = await runEdgeCli(['serve', '--data', data], {
+// Built as `ceros-edge serve --data DIR --dev-outbox` builds it: store, development outbox
+// (codes shown at /dev/outbox to this machine), transparency log.
+const served = await runEdgeCli(['serve', '--data', data, '--dev-outbox'], {
   env: {},
   cwd: root,
   defaultDistDir: join(root, 'dist'),

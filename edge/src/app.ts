@@ -10,11 +10,10 @@ import {
   type PolicyValidator,
 } from './deps.ts';
 import { EdgeError, type ErrorBody, errorBody } from './errors.ts';
-import { outboxPage } from './html/pages.ts';
-import type { OutboxMailer } from './mail/mailer.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { devOutboxRoutes } from './routes/dev-outbox.ts';
 import { enrollRoutes } from './routes/enroll.ts';
 import { installRoutes } from './routes/install.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
@@ -36,10 +35,6 @@ export const parsePolicyValidator: PolicyValidator = (source) => {
     })),
   };
 };
-
-function isLoopback(ip: string | undefined): boolean {
-  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
-}
 
 const LOGIN_PATHS = new Set(['/v1/admin/login/start', '/v1/admin/login/verify']);
 
@@ -112,15 +107,7 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
     return c.json({ ok: true, version: EDGE_VERSION, mail: ctx.mailer.kind });
   });
 
-  if (ctx.mailer.kind === 'outbox') {
-    const outbox = ctx.mailer as OutboxMailer;
-    // Codes in the outbox enroll devices: show them only to someone on the edge's own machine.
-    app.get('/dev/outbox', (c) => {
-      if (!isLoopback(c.env?.ip))
-        throw new EdgeError('NOT_FOUND', 'Cannot show the development outbox to a remote client');
-      return c.html(outboxPage(outbox.messages ?? []));
-    });
-  }
+  app.route('/', devOutboxRoutes(ctx));
 
   const guard = adminAuth(ctx);
   app.use('/v1/admin/*', async (c, next) => (LOGIN_PATHS.has(c.req.path) ? next() : guard(c, next)));

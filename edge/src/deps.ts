@@ -50,8 +50,16 @@ export interface RateLimit {
 export interface EdgeSettings {
   /** The URL agents and browsers use to reach this edge; derived from each request when unset. */
   publicUrl: string | undefined;
-  /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies stand in front of the edge (0: none). With N, the client address is
+   * the N-th X-Forwarded-For entry from the right, the right-most one no trusted proxy wrote.
+   */
+  trustProxy: number;
+  /**
+   * Development only: show the outbox mailer's messages at /dev/outbox to direct loopback peers.
+   * Off unless `serve --dev-outbox`: the page holds live enrollment and sign-in codes.
+   */
+  devOutbox: boolean;
   maxIngestBytes: number;
   maxIngestEntries: number;
   maxJsonBytes: number;
@@ -68,7 +76,8 @@ export interface EdgeSettings {
 
 export const DEFAULT_SETTINGS: EdgeSettings = {
   publicUrl: undefined,
-  trustProxy: false,
+  trustProxy: 0,
+  devOutbox: false,
   maxIngestBytes: 4 * 1024 * 1024,
   maxIngestEntries: 1000,
   maxJsonBytes: 256 * 1024,

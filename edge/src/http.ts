@@ -118,19 +118,36 @@ export const timeParam = z
     return z.NEVER;
   });
 
+/** An IPv4 or IPv6 address as proxies write them; anything else in X-Forwarded-For is not one. */
+const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The client's address. Without trusted proxies it is the socket peer. Behind `trustProxy` = N
+ * proxies, each appended the address it received the request from to X-Forwarded-For, so the
+ * right-most N entries are theirs and the N-th from the right is the client: everything left of
+ * it is whatever the client sent (MDN, X-Forwarded-For, "Selecting an IP address": the trusted
+ * proxy count method). With fewer entries than proxies the left-most one is the farthest known hop.
+ */
 export function clientIp(c: Ctx, settings: EdgeSettings): string {
-  if (settings.trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  return c.env?.ip ?? 'unknown';
+  const peer = c.env?.ip ?? 'unknown';
+  if (settings.trustProxy <= 0) return peer;
+  const hops = (c.req.header('x-forwarded-for') ?? '')
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
+  if (hops.length === 0) return peer;
+  const client = hops[Math.max(0, hops.length - settings.trustProxy)] ?? '';
+  return ADDRESS.test(client) ? client : peer;
 }
 
 /** The edge's own origin as clients see it: the configured public URL, else the request's. */
 export function baseUrl(c: Ctx, settings: EdgeSettings): string {
   if (settings.publicUrl) return settings.publicUrl.replace(/\/+$/, '');
   const url = new URL(c.req.url);
-  const proto = settings.trustProxy ? (c.req.header('x-forwarded-proto') ?? url.protocol.slice(0, -1)) : null;
+  // The proxy nearest the edge says which scheme the client used; it is the right-most value.
+  const forwarded =
+    settings.trustProxy > 0 ? c.req.header('x-forwarded-proto')?.split(',').at(-1)?.trim() : undefined;
+  const proto = forwarded === 'http' || forwarded === 'https' ? forwarded : null;
   return proto ? `${proto}://${url.host}` : url.origin;
 }
 

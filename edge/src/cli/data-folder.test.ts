@@ -25,7 +25,7 @@ function worldReadable(name: string): string {
 describe('the data folder', () => {
   test('serve creates the folder 0700, and the database and its WAL files 0600 under umask 022', async () => {
     const dir = join(root, 'fresh', 'nested');
-    const outcome = await runEdgeCli(['serve', '--data', dir], io);
+    const outcome = await runEdgeCli(['serve', '--data', dir, '--dev-outbox'], io);
     if (outcome.kind !== 'serve') throw new Error(JSON.stringify(outcome));
     const lines: string[] = [];
     const previous = process.umask(0o022);
@@ -56,7 +56,7 @@ describe('the data folder', () => {
 
   test('serve logs a warning for each file it tightened', async () => {
     const dir = worldReadable('old-serve');
-    const outcome = await runEdgeCli(['serve', '--data', dir], io);
+    const outcome = await runEdgeCli(['serve', '--data', dir, '--dev-outbox'], io);
     if (outcome.kind !== 'serve') throw new Error(JSON.stringify(outcome));
     const lines: string[] = [];
     const deps = await serveDeps(outcome.config, (line) => lines.push(line));

@@ -4,7 +4,12 @@ import { runEdgeCli } from './run.ts';
 
 const witness = createNoteSigner('witness.test/w1', NOTE_COSIGNATURE_V1, new Uint8Array(32).fill(1));
 const other = createNoteSigner('witness.test/w2', NOTE_COSIGNATURE_V1, new Uint8Array(32).fill(2));
-const io = (env: Record<string, string> = {}) => ({ env, cwd: '/tmp', defaultDistDir: '/tmp' });
+// Codes need a mailer to start at all; these tests are about the log settings.
+const io = (env: Record<string, string> = {}) => ({
+  env: { CEROS_EDGE_DEV_OUTBOX: 'true', ...env },
+  cwd: '/tmp',
+  defaultDistDir: '/tmp',
+});
 
 describe('ceros-edge serve: transparency log settings', () => {
   test('the log is named after the public URL host unless --log-name says otherwise', async () => {

@@ -53,7 +53,7 @@ describe('ceros-edge', () => {
       '--smtp "http://relay" must be an smtp:// or smtps:// URL',
       '--db "postgres://x" must be a libsql://, https:// or file: URL',
       '--db and --data both name a database',
-      'CEROS_EDGE_TRUST_PROXY "maybe" must be true or false',
+      'CEROS_EDGE_TRUST_PROXY "maybe" must be the number of reverse proxies in front of the edge, 0-16',
     ])
       expect(outcome.stderr).toContain(problem);
   });
@@ -66,7 +66,7 @@ describe('ceros-edge', () => {
         CEROS_EDGE_PUBLIC_URL: 'https://edge.acme.test/',
         CEROS_EDGE_SMTP_URL: 'smtp://u:p@mail:25',
         CEROS_EDGE_MAIL_FROM: 'ceros@acme.test',
-        CEROS_EDGE_TRUST_PROXY: 'true',
+        CEROS_EDGE_TRUST_PROXY: '2',
       }),
     );
     expect(outcome).toMatchObject({
@@ -78,17 +78,56 @@ describe('ceros-edge', () => {
         publicUrl: 'https://edge.acme.test',
         smtpUrl: 'smtp://u:p@mail:25',
         mailFrom: 'ceros@acme.test',
-        trustProxy: true,
+        trustProxy: 2,
+        devOutbox: false,
         distDir: dir,
       },
     });
+  });
+
+  test('serve needs a way to mail codes: SMTP, or the development outbox asked for by name', async () => {
+    const neither = await runEdgeCli(['serve', '--data', 'state'], io());
+    expect(neither).toMatchObject({ kind: 'done', exitCode: 64 });
+    expect(neither.kind === 'done' && neither.stderr).toContain(
+      'give --smtp URL and --mail-from ADDR to mail sign-in and enrollment codes, or --dev-outbox on a development machine',
+    );
+    const both = await runEdgeCli(
+      ['serve', '--data', 'state', '--dev-outbox', '--smtp', 'smtp://mail:25', '--mail-from', 'c@acme.test'],
+      io(),
+    );
+    expect(both.kind === 'done' && both.stderr).toContain('--smtp and --dev-outbox both say where codes go');
+    expect(
+      await runEdgeCli(['serve', '--data', 'state'], io({ CEROS_EDGE_DEV_OUTBOX: 'true' })),
+    ).toMatchObject({
+      kind: 'serve',
+      config: { devOutbox: true, trustProxy: 0, smtpUrl: undefined },
+    });
+  });
+
+  test('the development outbox is refused behind a proxy, and --trust-proxy takes a count', async () => {
+    const proxied = await runEdgeCli(
+      ['serve', '--data', 'state', '--dev-outbox', '--trust-proxy', '1'],
+      io(),
+    );
+    expect(proxied.kind === 'done' && proxied.stderr).toContain(
+      '--dev-outbox cannot be used with --trust-proxy',
+    );
+    for (const bad of ['true', '-1', '17', 'x'])
+      expect(
+        await runEdgeCli(['serve', '--dev-outbox', `--trust-proxy=${bad}`], io()).then(
+          (o) => o.kind === 'done' && o.stderr,
+        ),
+      ).toContain(`--trust-proxy "${bad}" must be the number of reverse proxies in front of the edge`);
+    expect(
+      await runEdgeCli(['serve', '--trust-proxy'], io()).then((o) => o.kind === 'done' && o.stderr),
+    ).toContain('--trust-proxy needs a value');
   });
 
   test('a remote database needs an auth token', async () => {
     const missing = await runEdgeCli(['serve', '--db', 'libsql://acme.turso.io'], io());
     expect(missing.kind === 'done' && missing.stderr).toContain('CEROS_EDGE_DB_AUTH_TOKEN');
     const given = await runEdgeCli(
-      ['serve', '--db', 'libsql://acme.turso.io'],
+      ['serve', '--db', 'libsql://acme.turso.io', '--dev-outbox'],
       io({ CEROS_EDGE_DB_AUTH_TOKEN: 't' }),
     );
     expect(given).toMatchObject({

@@ -43,10 +43,12 @@ Options (each also read from the environment variable shown; flags win):
                         its token comes from CEROS_EDGE_DB_AUTH_TOKEN
   --public-url URL      the URL agents and browsers reach this edge at (CEROS_EDGE_PUBLIC_URL)
   --dist DIR            folder with agent binaries for /install.sh (CEROS_EDGE_DIST, default: next to ceros-edge)
-  --smtp URL            smtp://user:pass@host:port relay for code emails (CEROS_EDGE_SMTP_URL);
-                        without it codes go to a development outbox shown at /dev/outbox
+  --smtp URL            smtp://user:pass@host:port relay for code emails (CEROS_EDGE_SMTP_URL)
   --mail-from ADDR      sender of code emails (CEROS_EDGE_MAIL_FROM; required with --smtp)
-  --trust-proxy         take the client address from X-Forwarded-For (CEROS_EDGE_TRUST_PROXY=true)
+  --dev-outbox          development instead of --smtp: codes are logged and shown at /dev/outbox,
+                        only to browsers on this machine that connect directly (CEROS_EDGE_DEV_OUTBOX=true)
+  --trust-proxy N       N reverse proxies stand in front of the edge: the client address is the
+                        N-th X-Forwarded-For entry from the right (CEROS_EDGE_TRUST_PROXY, default 0)
   --max-ingest-bytes N  largest accepted journal batch (CEROS_EDGE_MAX_INGEST_BYTES, default 4194304)
 ${LEDGER_HELP}  -h, --help            show this help
 `;
@@ -202,7 +204,7 @@ export async function serveDeps(config: ServeConfig, log: (line: string) => void
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
     : createOutboxMailer({ log });
   if (!config.smtpUrl)
-    log('no --smtp: codes go to the development outbox (logged, and shown at /dev/outbox)');
+    log('--dev-outbox: codes are logged and shown at /dev/outbox to browsers on this machine');
   log(`database ${redact(config.dbUrl)}; agent binaries from ${config.distDir}`);
   // Every accepted entry goes into its organization's Merkle log; main.ts starts the signing loop.
   const tlog = createTransparencyLog({
@@ -224,6 +226,7 @@ export async function serveDeps(config: ServeConfig, log: (line: string) => void
     settings: {
       publicUrl: config.publicUrl,
       trustProxy: config.trustProxy,
+      devOutbox: config.devOutbox,
       ...(config.maxIngestBytes !== undefined ? { maxIngestBytes: config.maxIngestBytes } : {}),
     },
   };

@@ -16,9 +16,15 @@ export interface ServeConfig extends LedgerConfig {
   distDir: string;
   smtpUrl: string | undefined;
   mailFrom: string;
-  trustProxy: boolean;
+  /** Reverse proxies in front of the edge (0: clients connect directly). */
+  trustProxy: number;
+  /** Development: codes go to an in-memory outbox shown at /dev/outbox to this machine only. */
+  devOutbox: boolean;
   maxIngestBytes: number | undefined;
 }
+
+/** The most proxies `--trust-proxy` takes: more hops than this is a misreading of the setting. */
+export const MAX_TRUSTED_PROXIES = 16;
 
 export const SERVE_FLAGS = {
   values: [
@@ -31,9 +37,10 @@ export const SERVE_FLAGS = {
     'smtp',
     'mail-from',
     'max-ingest-bytes',
+    'trust-proxy',
     ...LEDGER_FLAGS,
   ],
-  booleans: ['trust-proxy'],
+  booleans: ['dev-outbox'],
 } as const;
 
 /** Flag -> environment variable; a flag wins over the environment. */
@@ -48,6 +55,7 @@ export const SERVE_ENV: Record<string, string> = {
   'mail-from': 'CEROS_EDGE_MAIL_FROM',
   'max-ingest-bytes': 'CEROS_EDGE_MAX_INGEST_BYTES',
   'trust-proxy': 'CEROS_EDGE_TRUST_PROXY',
+  'dev-outbox': 'CEROS_EDGE_DEV_OUTBOX',
   ...LEDGER_ENV,
 };
 
@@ -123,10 +131,29 @@ export function parseServeConfig(
   if (smtpUrl !== undefined && pick('mail-from') === undefined)
     errors.push('--mail-from is required with --smtp (the sender address of code emails)');
 
-  const trustText = flags.booleans.has('trust-proxy') ? 'true' : (env.CEROS_EDGE_TRUST_PROXY ?? 'false');
-  if (!/^(1|0|true|false|yes|no)$/i.test(trustText))
-    errors.push(`CEROS_EDGE_TRUST_PROXY "${trustText}" must be true or false`);
-  const trustProxy = /^(1|true|yes)$/i.test(trustText);
+  const trustText = pick('trust-proxy') ?? '0';
+  const trustProxy = Number(trustText);
+  if (!/^\d{1,2}$/.test(trustText) || trustProxy > MAX_TRUSTED_PROXIES)
+    errors.push(
+      `${flags.values.has('trust-proxy') ? '--trust-proxy' : SERVE_ENV['trust-proxy']} "${trustText}" must be the number of reverse proxies in front of the edge, 0-${MAX_TRUSTED_PROXIES}`,
+    );
+
+  const outboxText = flags.booleans.has('dev-outbox')
+    ? 'true'
+    : (env[SERVE_ENV['dev-outbox'] ?? ''] ?? 'false');
+  if (!/^(1|0|true|false|yes|no)$/i.test(outboxText))
+    errors.push(`${SERVE_ENV['dev-outbox']} "${outboxText}" must be true or false`);
+  const devOutbox = /^(1|true|yes)$/i.test(outboxText);
+  if (smtpUrl === undefined && !devOutbox)
+    errors.push(
+      'give --smtp URL and --mail-from ADDR to mail sign-in and enrollment codes, or --dev-outbox on a development machine',
+    );
+  if (smtpUrl !== undefined && devOutbox)
+    errors.push('--smtp and --dev-outbox both say where codes go: give one');
+  if (devOutbox && trustProxy > 0)
+    errors.push(
+      '--dev-outbox cannot be used with --trust-proxy: behind a proxy every request reaches the edge from the proxy, and the outbox would show codes to its clients',
+    );
 
   const maxText = pick('max-ingest-bytes');
   const maxIngestBytes = maxText === undefined ? undefined : Number(maxText);
@@ -151,6 +178,7 @@ export function parseServeConfig(
       smtpUrl,
       mailFrom,
       trustProxy,
+      devOutbox,
       maxIngestBytes,
       ...ledger.value,
     },

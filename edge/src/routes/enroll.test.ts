@@ -261,17 +261,7 @@ describe('device ids', () => {
   });
 });
 
-describe('development outbox', () => {
-  test('the outbox shows sent codes to a client on the same machine only', async () => {
-    const edge = await createTestEdge();
-    await createOrgWithAdmin(edge, { org: 'Acme', admin: 'boss@acme.test' });
-    await edge.request('/v1/admin/login/start', json({ email: 'boss@acme.test' }));
-    const local = await edge.request('/dev/outbox', {}, '127.0.0.1');
-    expect(local.status).toBe(200);
-    expect(await local.text()).toContain(lastCode(edge.outbox, 'boss@acme.test'));
-    expect((await edge.request('/dev/outbox', {}, '203.0.113.9')).status).toBe(404);
-  });
-
+describe('enrollment pages', () => {
   test('enrollment pages forbid framing and scripts', async () => {
     const edge = await createTestEdge();
     const page = await edge.request('/enroll');

@@ -34,6 +34,7 @@ import {
 import { baseUrl, clientIp, iso, parseJsonBytes, readBody, readForm, readJson } from '../http.ts';
 import { orgKeyId } from '../policy/signed-document.ts';
 import type { Enrollment, Org } from '../store/store.ts';
+import { devOutboxEnabled } from './dev-outbox.ts';
 
 /** The enrollment start request is signed by the device key over this prefix + canonical body. */
 const ENROLL_CSRF_COOKIE = 'ceros_enroll_csrf';
@@ -220,7 +221,7 @@ export function enrollRoutes(ctx: AppContext): Hono<EdgeEnv> {
           csrf,
           userCode: enrollment.userCode,
           email,
-          devOutbox: ctx.mailer.kind === 'outbox',
+          devOutbox: devOutboxEnabled(ctx),
         }),
       );
     } catch (error) {
@@ -267,7 +268,7 @@ export function enrollRoutes(ctx: AppContext): Hono<EdgeEnv> {
           csrf,
           userCode: enrollment.userCode,
           email: enrollment.email,
-          devOutbox: ctx.mailer.kind === 'outbox',
+          devOutbox: devOutboxEnabled(ctx),
           error: error.message,
         }),
         error.status,

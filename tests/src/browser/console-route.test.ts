@@ -64,7 +64,17 @@ describe('the console route', () => {
     if (!existsSync(binary))
       throw new Error(`${binary} is missing: run \`npm run build\` (npm test builds it first)`);
     const child = Bun.spawn(
-      [binary, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', join(dir, 'compiled')],
+      [
+        binary,
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--data',
+        join(dir, 'compiled'),
+        '--dev-outbox',
+      ],
       {
         stdout: 'pipe',
         stderr: 'ignore',
