@@ -86,12 +86,11 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
   app.use('*', async (c, next) => {
     await next();
     c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
+    // Pages send their referrer to this edge only, so their forms' Origin is real, not "null".
+    const page = c.res.headers.get('content-type')?.startsWith('text/html') === true;
+    c.header('referrer-policy', page ? 'same-origin' : 'no-referrer');
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
-    if (
-      c.res.headers.get('content-type')?.startsWith('text/html') &&
-      !c.res.headers.has('content-security-policy')
-    ) {
+    if (page && !c.res.headers.has('content-security-policy')) {
       // The enrollment pages: no scripts, forms only to this edge, and never inside a frame (a
       // framed page could trick someone into enrolling a device that is not theirs).
       c.header(

@@ -11,15 +11,24 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Refuses state changes a browser sent on behalf of another site: a cross-site `Sec-Fetch-Site`,
- * or an `Origin` that is not this edge. Requests without either (curl, the agent) pass; they carry
- * no ambient cookie authority a third-party page could borrow.
+ * or an `Origin` that is not this edge. `Origin: null` is refused too: browsers send it from
+ * sandboxed frames, data: and file: documents and after cross-origin redirects, none of which is
+ * this edge's own page (whose HTML is sent with `Referrer-Policy: same-origin`, so its forms carry
+ * their real origin; under `no-referrer` a form's Origin would be "null", Fetch standard,
+ * "serializing a request origin"). Requests without either header (curl, the agent) pass; they
+ * carry no ambient cookie authority a third-party page could borrow.
  */
 export function assertSameOrigin(c: Context<EdgeEnv>, ctx: AppContext): void {
   if (SAFE_METHODS.has(c.req.method)) return;
   if (c.req.header('sec-fetch-site') === 'cross-site')
     throw new EdgeError('CSRF_FAILED', 'Cannot accept a state change sent from another site');
   const origin = c.req.header('origin');
-  if (origin === undefined || origin === 'null') return;
+  if (origin === undefined) return;
+  if (origin === 'null')
+    throw new EdgeError(
+      'CSRF_FAILED',
+      'Cannot accept a state change from an opaque origin ("null"): send it from this edge\'s own page',
+    );
   if (origin !== baseUrl(c, ctx.settings) && origin !== new URL(c.req.url).origin)
     throw new EdgeError('CSRF_FAILED', `Cannot accept a state change sent from origin "${origin}"`);
 }

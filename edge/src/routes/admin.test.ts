@@ -139,6 +139,32 @@ describe('admin state changes', () => {
     expect(await errorCode(res)).toBe('CSRF_FAILED');
   });
 
+  test('a state change with Origin "null" is refused even with the token', async () => {
+    const edge = await createTestEdge();
+    await createOrgWithAdmin(edge, { org: 'Acme', admin: 'boss@acme.test' });
+    const admin = await signInAdmin(edge, 'boss@acme.test');
+    const send = (origin: string | undefined) =>
+      edge.request('/v1/admin/users', {
+        method: 'POST',
+        headers: { ...admin.write, ...(origin === undefined ? {} : { origin }) },
+        body: JSON.stringify({ email: 'x@acme.test' }),
+      });
+    const refused = await send('null');
+    expect(refused.status).toBe(403);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('CSRF_FAILED');
+    expect(body.error.message).toContain('opaque origin ("null")');
+    expect((await send('http://edge.test')).status).toBe(201);
+    // Sign-in is refused from an opaque origin too, before any code is mailed.
+    const sent = edge.outbox.messages.length;
+    const login = await edge.request(
+      '/v1/admin/login/start',
+      json({ email: 'boss@acme.test' }, { origin: 'null' }),
+    );
+    expect(await errorCode(login)).toBe('CSRF_FAILED');
+    expect(edge.outbox.messages).toHaveLength(sent);
+  });
+
   test('an auditor can read and export but not change anything', async () => {
     const edge = await createTestEdge();
     await createOrgWithAdmin(edge, { org: 'Acme', admin: 'boss@acme.test' });

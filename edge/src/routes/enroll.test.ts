@@ -262,6 +262,39 @@ describe('device ids', () => {
 });
 
 describe('enrollment pages', () => {
+  test('an enrollment form sent with Origin "null" is refused even with the CSRF cookie and field', async () => {
+    const edge = await createTestEdge();
+    await createOrgWithAdmin(edge, { org: 'Acme', admin: 'boss@acme.test' });
+    const device = createFakeDevice({ now: edge.clock.now });
+    const start = await edge.request(
+      '/v1/enroll/start',
+      json(device.enrollStartBody('acme', edge.clock.now())),
+    );
+    const { userCode } = (await start.json()) as { userCode: string };
+    const page = await edge.request(`/enroll?code=${userCode}`);
+    const csrf = /ceros_enroll_csrf=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1] ?? '';
+    const res = await edge.request('/enroll/email', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `ceros_enroll_csrf=${csrf}`,
+        origin: 'null',
+      },
+      body: new URLSearchParams({ csrf, code: userCode, email: 'dev@acme.test' }).toString(),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('opaque origin');
+    expect(edge.outbox.messages.some((m) => m.to === 'dev@acme.test')).toBe(false);
+  });
+
+  test('pages send their referrer to this edge only, so their forms carry a real Origin', async () => {
+    const edge = await createTestEdge();
+    const page = await edge.request('/enroll');
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
+    expect(await page.text()).toContain('<meta name="referrer" content="same-origin">');
+    expect((await edge.request('/healthz')).headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
   test('enrollment pages forbid framing and scripts', async () => {
     const edge = await createTestEdge();
     const page = await edge.request('/enroll');
