@@ -64,7 +64,12 @@ export interface EdgeSettings {
   maxIngestEntries: number;
   maxJsonBytes: number;
   codeTtlMs: number;
+  /** Wrong guesses one code takes before it locks. */
   maxCodeAttempts: number;
+  /** Guesses at codes per email address, across every code mailed to it, per window. */
+  guessesPerEmail: RateLimit;
+  /** After n unresolved wrong guesses at an address's codes, the next waits this * 2^(n-1). */
+  guessBackoffMs: number;
   sendPerEmail: RateLimit;
   sendPerIp: RateLimit;
   enrollStartPerIp: RateLimit;
@@ -83,6 +88,8 @@ export const DEFAULT_SETTINGS: EdgeSettings = {
   maxJsonBytes: 256 * 1024,
   codeTtlMs: 10 * 60_000,
   maxCodeAttempts: 5,
+  guessesPerEmail: { count: 10, windowMs: 60 * 60_000 },
+  guessBackoffMs: 1000,
   sendPerEmail: { count: 5, windowMs: 15 * 60_000 },
   sendPerIp: { count: 20, windowMs: 15 * 60_000 },
   enrollStartPerIp: { count: 30, windowMs: 15 * 60_000 },

@@ -56,10 +56,52 @@ export async function sendCode(ctx: AppContext, input: SendCodeInput): Promise<{
   return { expiresMs };
 }
 
+/** How long the next guess at an address's codes waits after `guesses` unresolved ones. */
+export function guessBackoffMs(ctx: AppContext, guesses: number): number {
+  if (guesses <= 0) return 0;
+  return Math.min(ctx.settings.guessBackoffMs * 2 ** (guesses - 1), ctx.settings.guessesPerEmail.windowMs);
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * The guess budget of the code's email address, across every code mailed to it: at most
+ * `guessesPerEmail.count` guesses per window, each after a back-off that doubles with every wrong
+ * one. Without it, 5 guesses per code and 5 codes per 15 minutes gave an attacker 25 guesses a
+ * window. Returns the guesses counted so far, this one included; throws RATE_LIMITED when the
+ * budget is spent or the back-off has not passed.
+ */
+async function spendGuess(ctx: AppContext, email: string): Promise<number> {
+  const budget = ctx.settings.guessesPerEmail;
+  const now = ctx.now();
+  const spent = (windowStartMs: number | null) => {
+    const retry = (windowStartMs ?? now) + budget.windowMs - now;
+    return new EdgeError(
+      'RATE_LIMITED',
+      `Cannot check a code for "${email}" now: ${budget.count} codes were tried in ${Math.round(budget.windowMs / 60_000)} minutes; try again in ${Math.ceil(retry / 60_000)} minutes`,
+      { retryAfterSeconds: seconds(retry), limit: 'guesses' },
+    );
+  };
+  const state = await ctx.store.codeGuesses(email, budget.windowMs, now);
+  if (state.guesses >= budget.count) throw spent(state.windowStartMs);
+  const wait = guessBackoffMs(ctx, state.guesses) - (now - (state.lastMs ?? now));
+  if (state.guesses > 0 && wait > 0)
+    throw new EdgeError(
+      'RATE_LIMITED',
+      `Cannot check a code for "${email}" yet: wait ${seconds(wait)} s after a wrong code`,
+      { retryAfterSeconds: seconds(wait), limit: 'backoff' },
+    );
+  // Counted before the comparison, atomically, so parallel guesses cannot exceed the budget.
+  const guesses = await ctx.store.recordCodeGuess(email, budget.windowMs, now);
+  if (guesses > budget.count) throw spent(state.windowStartMs);
+  return guesses;
+}
+
 /**
  * Checks a code typed by a human. A code works once, for 10 minutes, and locks after
  * `maxCodeAttempts` wrong guesses (even the right code is refused after that; ask for a new one,
- * which is itself rate-limited). Throws CODE_INCORRECT / CODE_EXPIRED / CODE_USED / CODE_LOCKED.
+ * which is itself rate-limited); and every guess spends the address's budget (spendGuess). Throws
+ * CODE_INCORRECT / CODE_EXPIRED / CODE_USED / CODE_LOCKED / RATE_LIMITED.
  */
 export async function verifyCode(
   ctx: AppContext,
@@ -74,11 +116,14 @@ export async function verifyCode(
     throw new EdgeError('CODE_USED', 'Cannot use this code again: codes work once; ask for a new one');
   if (ctx.now() > code.expiresMs)
     throw new EdgeError('CODE_EXPIRED', 'Cannot use this code: it expired; ask for a new one');
-  // Count the attempt before comparing, atomically, so parallel guesses cannot exceed the cap.
   const max = ctx.settings.maxCodeAttempts;
-  const attempts = await ctx.store.recordCodeAttempt(code.id);
   const locked = () =>
     new EdgeError('CODE_LOCKED', `Cannot check the code: ${max} wrong attempts locked it; ask for a new one`);
+  // A locked code spends none of the address's budget.
+  if (code.attempts >= max) throw locked();
+  const guesses = await spendGuess(ctx, code.email);
+  // Count the attempt before comparing, atomically, so parallel guesses cannot exceed the cap.
+  const attempts = await ctx.store.recordCodeAttempt(code.id);
   if (attempts > max) throw locked();
   const normalized = typed.replace(/\s+/g, '');
   if (
@@ -86,15 +131,16 @@ export async function verifyCode(
     !equalHex(hashCode(await pepper(ctx), code.id, normalized), code.codeHash)
   ) {
     if (attempts >= max) throw locked();
+    const left = Math.min(max - attempts, ctx.settings.guessesPerEmail.count - guesses);
+    const wait = seconds(guessBackoffMs(ctx, guesses));
     throw new EdgeError(
       'CODE_INCORRECT',
-      `Cannot verify: the code is wrong (${max - attempts} attempts left)`,
-      {
-        attemptsLeft: max - attempts,
-      },
+      `Cannot verify: the code is wrong (${left} ${left === 1 ? 'attempt' : 'attempts'} left; the next one after ${wait} s)`,
+      { attemptsLeft: left, retryAfterSeconds: wait },
     );
   }
   if (!(await ctx.store.consumeEmailCode(code.id, ctx.now())))
     throw new EdgeError('CODE_USED', 'Cannot use this code again: codes work once; ask for a new one');
+  await ctx.store.clearCodeGuesses(code.email);
   return code;
 }

@@ -123,7 +123,10 @@ describe('enrollment', () => {
     const code = lastCode(edge.outbox, 'dev@acme.test');
     const wrong = code === '000000' ? '111111' : '000000';
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await form({ otp: wrong })).status);
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await form({ otp: wrong })).status);
+      edge.clock.advance(30_000); // past the back-off between guesses
+    }
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
     const right = await form({ otp: code });
     expect(right.status).toBe(429);

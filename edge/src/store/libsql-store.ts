@@ -10,6 +10,7 @@ import {
 import { EdgeError } from '../errors.ts';
 import { applyPostureChanges, failedProbes, postureVerdict } from '../ingest/posture.ts';
 import { activityDetails, type ProjectedEntry, type Projection } from '../ingest/project.ts';
+import { libsqlCodeGuessMethods } from './libsql-code-guesses.ts';
 import { isLogConflict, libsqlLedgerMethods, logAppendStatements, mergeLogAppends } from './libsql-ledger.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type {
@@ -959,6 +960,7 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
 
   return {
     ...libsqlLedgerMethods(client),
+    ...libsqlCodeGuessMethods(client),
     async migrate() {
       if (options.embedded) for (const pragma of EMBEDDED_PRAGMAS) await client.execute(pragma);
       await client.execute(

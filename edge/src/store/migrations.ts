@@ -1,4 +1,5 @@
 import { LEDGER_MIGRATION } from './ledger-migration.ts';
+import { CODE_GUESS_MIGRATION } from './libsql-code-guesses.ts';
 
 /**
  * Versioned schema migrations. Each runs once, in order, inside one write batch together with its
@@ -373,4 +374,5 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   LEDGER_MIGRATION,
+  CODE_GUESS_MIGRATION,
 ];

@@ -1,4 +1,5 @@
 import type { ProjectedEntry } from '../ingest/project.ts';
+import type { CodeGuessStore } from './code-guess-store.ts';
 import type { LedgerStore, LogAppend } from './ledger-store.ts';
 
 /**
@@ -352,7 +353,7 @@ export interface ManagedMcpServer {
   updatedMs: number;
 }
 
-export interface EdgeStore extends LedgerStore {
+export interface EdgeStore extends LedgerStore, CodeGuessStore {
   migrate(): Promise<{ applied: number[] }>;
   /** A cheap round trip for health checks. */
   ping(): Promise<void>;
