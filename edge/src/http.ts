@@ -107,14 +107,24 @@ export const limitParam = z.coerce.number().int().min(1).max(500).default(50);
 export const pageParams = { cursor: cursorParam.optional(), limit: limitParam };
 export const pageQuery = z.strictObject(pageParams);
 
-/** An RFC 3339 time or epoch milliseconds, as milliseconds. */
+/** The times a query may name: RFC 3339's years (0000-9999), from the epoch on. */
+export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * An RFC 3339 time or epoch milliseconds, as milliseconds, between 1970 and the end of 9999. The
+ * bound keeps every time a route derives from it (a week before, an ISO string) a valid Date: 40
+ * digits of milliseconds parsed as a finite number and failed later in toISOString().
+ */
 export const timeParam = z
   .string()
   .max(40)
   .transform((text, ctx) => {
     const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-    if (Number.isFinite(ms)) return ms;
-    ctx.addIssue({ code: 'custom', message: 'must be an RFC 3339 time or epoch milliseconds' });
+    if (Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME_MS) return ms;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an RFC 3339 time or epoch milliseconds between 1970-01-01 and 9999-12-31',
+    });
     return z.NEVER;
   });
 

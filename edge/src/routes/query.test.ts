@@ -374,6 +374,32 @@ describe('console queries', () => {
     }
   });
 
+  test('inputs that once answered 500 get a 400 naming the parameter', async () => {
+    for (const [path, says] of [
+      [
+        `/v1/admin/dashboard?from=${'9'.repeat(40)}`,
+        'from: must be an RFC 3339 time or epoch milliseconds between',
+      ],
+      [
+        `/v1/admin/dashboard?to=${'1'.repeat(40)}`,
+        'to: must be an RFC 3339 time or epoch milliseconds between',
+      ],
+      ['/v1/admin/dashboard?to=8640000000000001', 'to: must be'],
+      ['/v1/admin/dashboard?to=-271821-04-20T00:00:00.000Z', 'to: must be'],
+      ['/v1/admin/tool-calls?q=%00abc', 'q: must not contain a NUL character (%00)'],
+      ['/v1/admin/tool-calls?q=abc%00', 'q: must not contain a NUL character'],
+    ] as const) {
+      const res = await edge.request(path, { headers: admin.read });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect([path, res.status, body.error.code]).toEqual([path, 400, 'INVALID_INPUT']);
+      expect(body.error.message).toContain(says);
+    }
+    // The edges of the range still work.
+    expect((await get('/v1/admin/dashboard?from=0&to=253402300799999')).from).toBe(
+      '1970-01-01T00:00:00.000Z',
+    );
+  });
+
   test('queries need an admin session', async () => {
     const res = await edge.request('/v1/admin/conversations');
     expect(res.status).toBe(401);

@@ -139,8 +139,15 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
     user: email.optional(),
     device: id.optional(),
     session: id.optional(),
-    // The trigram index needs three characters; shorter searches would scan every call.
-    q: z.string().trim().min(3, 'must be at least 3 characters').max(256).optional(),
+    // The trigram index needs three characters; shorter searches would scan every call. SQLite
+    // ends an FTS5 query string at a NUL ("unterminated string"), so none may be in it.
+    q: z
+      .string()
+      .trim()
+      .min(3, 'must be at least 3 characters')
+      .max(256)
+      .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character (%00)')
+      .optional(),
     from: timeParam.optional(),
     to: timeParam.optional(),
     ...pageParams,

@@ -35,6 +35,8 @@ export async function createTestEdge(
     mailer?: EdgeDeps['mailer'];
     binaries?: EdgeDeps['binaries'];
     validatePolicy?: EdgeDeps['validatePolicy'];
+    /** Where the app's log lines go (internal errors with their stacks); nowhere by default. */
+    log?: EdgeDeps['log'];
     startMs?: number;
     /** Keep a transparency log named `edge.test` (or with these options) on the test clock. */
     tlog?: boolean | Partial<Omit<TransparencyLogOptions, 'store'>>;
@@ -69,6 +71,7 @@ export async function createTestEdge(
     ...(tlog ? { tlog } : {}),
     ...(options.binaries ? { binaries: options.binaries } : {}),
     ...(options.validatePolicy ? { validatePolicy: options.validatePolicy } : {}),
+    ...(options.log ? { log: options.log } : {}),
     settings: { publicUrl: 'http://edge.test', ...options.settings },
   });
   return {
