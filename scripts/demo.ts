@@ -63,6 +63,33 @@ const codeFor = (to: string) => {
   if (!code) throw new Error(`No code was mailed to ${to}`);
   return code;
 };
+/** Signs in through the real code sign-in: the session cookie and its CSRF token. */
+async function signIn(email: string): Promise<{ cookie: string; csrf: string }> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${edgeUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: edgeUrl },
+      body: JSON.stringify(body),
+    });
+  await post('/v1/admin/login/start', { email });
+  const verified = await post('/v1/admin/login/verify', { email, code: codeFor(email) });
+  const cookie =
+    verified.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('ceros_admin='))
+      ?.split(';')[0] ?? '';
+  return { cookie, csrf: ((await verified.json()) as { csrfToken: string }).csrfToken };
+}
+
+async function waitFor<T>(read: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await Bun.sleep(100);
+  }
+  throw new Error('Timed out waiting for the device to enroll');
+}
+
 say(`ceros demo\n\n1. Edge and console running at ${edgeUrl} (data in ${data})`);
 
 // 2. A developer machine: sandboxed HOME, a secret Claude must not read, and the baseline policy.
@@ -102,6 +129,22 @@ await enrollInBrowser(
   DEV,
   codeFor,
 );
+// A new organization holds each new device until an admin approves it (Settings in the console):
+// the admin does, through the API the console's Devices page uses.
+const adminSession = await signIn(ADMIN);
+const pending = await waitFor(async () => {
+  const res = await fetch(`${edgeUrl}/v1/admin/devices?status=pending`, {
+    headers: { cookie: adminSession.cookie },
+  });
+  return ((await res.json()) as { items: { id: string; hostname: string | null }[] }).items[0];
+});
+await fetch(`${edgeUrl}/v1/admin/devices/${encodeURIComponent(pending.id)}/approve`, {
+  method: 'POST',
+  headers: { cookie: adminSession.cookie, 'x-csrf-token': adminSession.csrf, origin: edgeUrl },
+});
+say(
+  `   ${ADMIN} approved the device "${pending.hostname ?? pending.id}" (new devices need an admin's approval)`,
+);
 await enroll.exited;
 say(`   ${(await new Response(enroll.stdout).text()).trim()}`);
 
@@ -139,20 +182,7 @@ for (const args of [
 }
 
 // 5. The console, signed in.
-const post = (path: string, body: unknown) =>
-  fetch(`${edgeUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: edgeUrl },
-    body: JSON.stringify(body),
-  });
-await post('/v1/admin/login/start', { email: ADMIN });
-const verified = await post('/v1/admin/login/verify', { email: ADMIN, code: codeFor(ADMIN) });
-const session =
-  verified.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('ceros_admin='))
-    ?.split(';')[0]
-    ?.split('=')[1] ?? '';
+const session = (await signIn(ADMIN)).cookie.slice('ceros_admin='.length);
 const linkId = crypto.randomUUID();
 demoLogins.set(linkId, session);
 say(`\n4. The console: ${edgeUrl}/`);

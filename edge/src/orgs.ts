@@ -13,9 +13,21 @@ export function slugify(name: string): string {
     .slice(0, 48);
 }
 
+/**
+ * What a new organization starts with: it takes no email domain but those it is given (`admin
+ * add` gives the first admin's) and every new device waits for an admin's approval before it can
+ * sync. Admins open it up in the console's Settings page.
+ */
+export const ORG_DEFAULTS = { allowedDomains: [] as readonly string[], requireApproval: true } as const;
+
+/** The domain of an email address, lowercased: "Boss@Acme.com" -> "acme.com". */
+export function emailDomain(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
 export async function createOrganization(
   store: EdgeStore,
-  input: { name: string; slug?: string },
+  input: { name: string; slug?: string; allowedDomains?: readonly string[]; requireApproval?: boolean },
   nowMs: number,
 ): Promise<Org> {
   const slug = input.slug ?? slugify(input.name);
@@ -30,8 +42,8 @@ export async function createOrganization(
     id: randomId('org'),
     slug,
     name: input.name,
-    allowedDomains: [],
-    requireApproval: false,
+    allowedDomains: [...(input.allowedDomains ?? ORG_DEFAULTS.allowedDomains)],
+    requireApproval: input.requireApproval ?? ORG_DEFAULTS.requireApproval,
     signingPublicKey: keys.publicKey,
     createdMs: nowMs,
   };
@@ -39,7 +51,10 @@ export async function createOrganization(
   return org;
 }
 
-/** Adds an admin (creating the organization on first use): what `ceros-edge admin add` does. */
+/**
+ * Adds an admin (creating the organization on first use): what `ceros-edge admin add` does. A new
+ * organization accepts addresses at the first admin's domain only, and approval of new devices.
+ */
 export async function addAdmin(
   store: EdgeStore,
   input: { email: string; orgName: string; role: 'admin' | 'auditor' },
@@ -49,7 +64,11 @@ export async function addAdmin(
   let org = await store.getOrgBySlug(slug);
   let orgCreated = false;
   if (!org) {
-    org = await createOrganization(store, { name: input.orgName, slug }, nowMs);
+    org = await createOrganization(
+      store,
+      { name: input.orgName, slug, allowedDomains: [emailDomain(input.email)] },
+      nowMs,
+    );
     orgCreated = true;
   }
   const created = await store.createAdmin({

@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, machine, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addAdmin, createApp, createLibsqlStore, createSmtpMailer, type EdgeStore } from '@ceros/edge';
 import { type ServedApp, type SmtpSink, serveForTest, startSmtpSink } from '@ceros/edge/src/testing/index.ts';
 import { EXIT } from '../cli/command.ts';
 import { createFileKeystore } from '../keystore/file.ts';
+import { VERSION } from '../version.ts';
 import { type EnrollContext, runEnroll } from './enroll.ts';
 
 let smtp: SmtpSink;
@@ -20,6 +21,8 @@ beforeAll(async () => {
   await store.migrate();
   orgId = (await addAdmin(store, { email: 'boss@acme.test', orgName: 'Acme', role: 'admin' }, Date.now())).org
     .id;
+  // A new organization waits for an admin's approval of each device; one test below turns it on.
+  await store.updateOrgSettings(orgId, { requireApproval: false });
   const app = createApp({ store, mailer: createSmtpMailer({ url: smtp.url, from: 'ceros@edge.test' }) });
   served = serveForTest(app);
 });
@@ -32,9 +35,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
+/** The enrollment pages the human saw, newest last. */
+const pagesSeen: string[] = [];
+
 /** A person at a browser: opens the page, types their email, reads the code from their inbox, types it. */
 async function human(verificationUrl: string, email: string): Promise<void> {
   const page = await fetch(verificationUrl);
+  pagesSeen.push(await page.clone().text());
   const csrf = /ceros_enroll_csrf=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1] ?? '';
   const userCode = new URL(verificationUrl).searchParams.get('code') ?? '';
   const post = (path: string, fields: Record<string, string>) =>
@@ -105,6 +112,27 @@ describe('ceros enroll', () => {
     const device = await store.getDevice(orgId, config.deviceId);
     expect(device?.publicKey).toBe(key?.publicKeySpki);
     expect(device?.hostname).toBe('laptop-7');
+  });
+
+  test("without a description it sends this machine's host name, system and version, and the page shows them", async () => {
+    const ctx: EnrollContext = context({
+      openUrl: async (url) => {
+        void human(url, 'host@acme.test');
+        return true;
+      },
+    });
+    delete ctx.device;
+    const result = await runEnroll([served.url, '--org', 'acme'], ctx);
+    expect(result.exitCode).toBe(0);
+    const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
+    const device = await store.getDevice(orgId, config.deviceId);
+    expect(device).toMatchObject({ hostname: hostname(), arch: machine(), cerosVersion: VERSION });
+    expect(device?.os).toBeTruthy();
+    const page = pagesSeen.at(-1) ?? '';
+    expect(page).toContain(`<dt>Host name</dt><dd>${hostname()}</dd>`);
+    expect(page).toContain(machine());
+    expect(page).toContain('ECDSA P-256, in a file of this user');
+    expect(page).not.toContain('not sent by the device');
   });
 
   test('without a browser it prints the link and the short code for the human to type', async () => {

@@ -2,6 +2,7 @@ import { type CommandContext, type CommandResult, EXIT, fail, ok } from '../cli/
 import { createFileLogTrustStore } from '../edge-client/checkpoints.ts';
 import { EdgeClientError, type FetchLike } from '../edge-client/client.ts';
 import { type EdgeConfig, readEdgeConfig, readInstallHint, writeEdgeConfig } from '../edge-client/config.ts';
+import { describeThisDevice } from '../edge-client/device-description.ts';
 import { type DeviceDescription, pollEnrollment, startEnrollment } from '../edge-client/enrollment.ts';
 import type { Keystore } from '../keystore/keystore.ts';
 import { DEVICE_KEY_NAME, loadOrCreateDevice } from '../session/identity.ts';
@@ -29,6 +30,7 @@ export interface EnrollContext extends CommandContext {
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** What the enrollment page shows of this device; described from the host by default. */
   device?: DeviceDescription;
 }
 
@@ -110,7 +112,7 @@ export async function runEnroll(argv: readonly string[], ctx: EnrollContext): Pr
       key,
       deviceId: record.deviceId,
       ...(org !== undefined ? { org } : {}),
-      device: ctx.device ?? {},
+      device: ctx.device ?? describeThisDevice(),
       ...fetchOpt,
       now,
     });

@@ -144,7 +144,9 @@ describe('ceros-edge', () => {
     );
     expect(first).toMatchObject({ kind: 'done', exitCode: 0 });
     expect(first.kind === 'done' && first.stdout).toBe(
-      'Created organization "Acme Corp" (slug acme-corp)\nAdded admin boss@acme.test to "Acme Corp"\n',
+      'Created organization "Acme Corp" (slug acme-corp)\n' +
+        "It accepts addresses at @acme.test only, and new devices wait for an admin's approval (change both in the console's Settings)\n" +
+        'Added admin boss@acme.test to "Acme Corp"\n',
     );
     const again = await runEdgeCli(
       ['admin', 'add', 'boss@acme.test', '--org', 'Acme Corp', '--data', data],
@@ -158,6 +160,8 @@ describe('ceros-edge', () => {
     expect(auditor.kind === 'done' && auditor.stdout).toBe('Added auditor eve@acme.test to "Acme Corp"\n');
     const store = createLibsqlStore({ url: `file:${join(data, 'edge.db')}` });
     const org = await store.getOrgBySlug('acme-corp');
+    // Restrictive defaults: the first admin's domain only, and every new device approved by an admin.
+    expect(org).toMatchObject({ allowedDomains: ['acme.test'], requireApproval: true });
     expect((await store.listAdmins(org?.id ?? '')).map((a) => [a.email, a.role])).toEqual([
       ['boss@acme.test', 'admin'],
       ['eve@acme.test', 'auditor'],

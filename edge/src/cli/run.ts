@@ -172,6 +172,9 @@ async function runCommand(
       );
       const lines = [
         result.orgCreated ? `Created organization "${result.org.name}" (slug ${result.org.slug})` : null,
+        result.orgCreated
+          ? `It accepts addresses at ${result.org.allowedDomains.map((d) => `@${d}`).join(', ')} only, and new devices wait for an admin's approval (change both in the console's Settings)`
+          : null,
         result.created
           ? `Added ${role} ${email.data} to "${result.org.name}"`
           : `${email.data} is already an admin or auditor of "${result.org.name}"`,

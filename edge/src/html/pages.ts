@@ -53,6 +53,24 @@ ${errorBox(input.error)}
   );
 }
 
+/** What holds the device key, in words a person can check against their machine. */
+export function keyDescription(protection: string): string {
+  switch (protection) {
+    case 'tpm':
+      return 'ECDSA P-256, held by the TPM: it cannot be copied off this machine';
+    case 'secure-enclave':
+      return 'ECDSA P-256, held by the Secure Enclave: it cannot be copied off this Mac';
+    case 'platform-crypto':
+      return "ECDSA P-256, held by Windows' Platform Crypto Provider (TPM): it cannot be copied off this PC";
+    case 'software':
+      return 'ECDSA P-256, in a file of this user (software key: it can be copied)';
+    default:
+      return `ECDSA P-256 (${protection})`;
+  }
+}
+
+const NOT_SENT = html`<span class="note">not sent by the device</span>`;
+
 export function enrollEmailPage(input: {
   csrf: string;
   userCode: string;
@@ -68,10 +86,12 @@ export function enrollEmailPage(input: {
     html`<p>A device asks to record its Claude Code sessions${input.orgName ? html` for <strong>${input.orgName}</strong>` : ''}. Check that it is yours:</p>
 <dl>
 <dt>Code</dt><dd><code>${input.userCode}</code></dd>
-<dt>Host</dt><dd>${d.hostname ?? 'unknown'}</dd>
-<dt>System</dt><dd>${d.os ?? '?'} ${d.arch ?? ''}</dd>
-<dt>Key</dt><dd>${input.keyProtection}</dd>
+<dt>Host name</dt><dd>${d.hostname ?? NOT_SENT}</dd>
+<dt>System</dt><dd>${d.os || d.arch ? [d.os, d.arch].filter(Boolean).join(' · ') : NOT_SENT}</dd>
+<dt>Device key</dt><dd>${keyDescription(input.keyProtection)}</dd>
+<dt>ceros</dt><dd>${d.cerosVersion ?? NOT_SENT}</dd>
 </dl>
+<p class="note">If this is not the machine in front of you, close this page: whoever started it would record sessions in your name.</p>
 ${errorBox(input.error)}
 <form method="post" action="/enroll/email">
 <input type="hidden" name="csrf" value="${input.csrf}">

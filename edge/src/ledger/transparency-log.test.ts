@@ -22,7 +22,13 @@ import { createOutboxMailer } from '../mail/mailer.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { createFakeDevice } from '../testing/fake-device.ts';
 import { writeSampleSession } from '../testing/sample-session.ts';
-import { createTestEdge, enrollDevice, ingest, type TestEdge } from '../testing/test-edge.ts';
+import {
+  createOrgWithAdmin,
+  createTestEdge,
+  enrollDevice,
+  ingest,
+  type TestEdge,
+} from '../testing/test-edge.ts';
 import { fromBase64, type LedgerEdge, leafOf, ledgerEdge, sessionEntries } from './ledger-test-kit.ts';
 import { createTransparencyLog } from './transparency-log.ts';
 
@@ -131,11 +137,7 @@ describe('the transparency log grows with ingest', () => {
   test('entries stored before the edge kept a log are caught up from the entries table, oldest first', async () => {
     const url = `file:${join(dir, 'catch-up.db')}`;
     const before = await createTestEdge({ url });
-    const { org } = await (await import('../orgs.ts')).addAdmin(
-      before.store,
-      { email: 'boss@acme.test', orgName: 'Acme', role: 'admin' },
-      before.clock.now(),
-    );
+    const org = await createOrgWithAdmin(before, { org: 'Acme', admin: 'boss@acme.test' });
     const devices = [
       createFakeDevice({ now: before.clock.now }),
       createFakeDevice({ now: before.clock.now }),

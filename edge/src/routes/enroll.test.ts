@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'bun:test';
+import { sign } from 'node:crypto';
+import { enrollmentSigningBytes, type JsonValue } from '@ceros/protocol';
 import { createFakeDevice } from '../testing/fake-device.ts';
 import {
   createOrgWithAdmin,
@@ -265,6 +267,36 @@ describe('device ids', () => {
 });
 
 describe('enrollment pages', () => {
+  test('the page shows the host name, system, key type and version the device sent, so its owner can tell it is theirs', async () => {
+    const edge = await createTestEdge();
+    await createOrgWithAdmin(edge, { org: 'Acme', admin: 'boss@acme.test' });
+    const { page } = await startEnrollment(edge, 'acme');
+    const text = await page.text();
+    expect(text).toContain('<dt>Host name</dt><dd>test-host</dd>');
+    expect(text).toContain('<dt>System</dt><dd>linux · x64</dd>');
+    expect(text).toContain(
+      '<dt>Device key</dt><dd>ECDSA P-256, in a file of this user (software key: it can be copied)</dd>',
+    );
+    expect(text).toContain('<dt>ceros</dt><dd>0.1.0</dd>');
+    // A device that sends nothing about itself is shown as such, not as "unknown ?".
+    const bare = createFakeDevice({ now: edge.clock.now });
+    const { signature: _signature, ...signed } = bare.enrollStartBody('acme', edge.clock.now());
+    const toSign: Record<string, JsonValue> = { ...signed, device: {} };
+    const signature = sign('sha256', enrollmentSigningBytes(toSign), {
+      key: bare.privateKey,
+      dsaEncoding: 'der',
+    });
+    const start = await edge.request(
+      '/v1/enroll/start',
+      json({ ...toSign, signature: signature.toString('base64url') }),
+    );
+    expect(start.status).toBe(201);
+    const { userCode } = (await start.json()) as { userCode: string };
+    const shown = await (await edge.request(`/enroll?code=${userCode}`)).text();
+    expect(shown).toContain('<dt>Host name</dt><dd><span class="note">not sent by the device</span></dd>');
+    expect(shown).not.toContain('unknown');
+  });
+
   test('an enrollment form sent with Origin "null" is refused even with the CSRF cookie and field', async () => {
     const edge = await createTestEdge();
     await createOrgWithAdmin(edge, { org: 'Acme', admin: 'boss@acme.test' });

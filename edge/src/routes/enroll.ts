@@ -349,7 +349,9 @@ async function pollState(ctx: AppContext, enrollment: Enrollment, edgeUrl: strin
 
 /**
  * The organization an email enrolls into: the one the install link or `--org` named, else the only
- * one whose allowed domains include the address, else the only organization on this edge.
+ * one whose allowed domains include the address, else the only organization on this edge. The
+ * address must be at one of its allowed domains (none listed: any), or belong to a user an admin
+ * provisioned there (POST /v1/admin/users): how a contractor outside the domains gets in.
  */
 async function resolveOrg(ctx: AppContext, enrollment: Enrollment, email: string): Promise<Org> {
   const domain = email.slice(email.lastIndexOf('@') + 1);
@@ -365,10 +367,14 @@ async function resolveOrg(ctx: AppContext, enrollment: Enrollment, email: string
       'ORG_REQUIRED',
       `Cannot tell which organization "${email}" belongs to: use your organization's install link or "ceros enroll URL --org NAME"`,
     );
-  if (org.allowedDomains.length > 0 && !org.allowedDomains.includes(domain))
+  if (
+    org.allowedDomains.length > 0 &&
+    !org.allowedDomains.includes(domain) &&
+    !(await ctx.store.getUserByEmail(org.id, email))
+  )
     throw new EdgeError(
       'EMAIL_DOMAIN_NOT_ALLOWED',
-      `Cannot enroll "${email}" in ${org.name}: it accepts only ${org.allowedDomains.map((d) => `@${d}`).join(', ')} addresses`,
+      `Cannot enroll "${email}" in ${org.name}: it accepts only ${org.allowedDomains.map((d) => `@${d}`).join(', ')} addresses and users an admin added`,
     );
   return org;
 }

@@ -84,16 +84,24 @@ export async function createTestEdge(
   };
 }
 
+/**
+ * `ceros-edge admin add`: the organization (created on first use, accepting the admin's domain) and
+ * its admin. A new organization waits for an admin's approval of every device (ORG_DEFAULTS); most
+ * tests enroll a device and use it at once, so this one does not unless `requireApproval` says so.
+ */
 export async function createOrgWithAdmin(
   edge: TestEdge,
-  input: { org: string; admin: string; role?: 'admin' | 'auditor' },
+  input: { org: string; admin: string; role?: 'admin' | 'auditor'; requireApproval?: boolean },
 ): Promise<Org> {
-  const { org } = await addAdmin(
+  const { org, orgCreated } = await addAdmin(
     edge.store,
     { email: input.admin, orgName: input.org, role: input.role ?? 'admin' },
     edge.clock.now(),
   );
-  return org;
+  if (!orgCreated) return org;
+  const requireApproval = input.requireApproval ?? false;
+  await edge.store.updateOrgSettings(org.id, { requireApproval });
+  return { ...org, requireApproval };
 }
 
 /** The six-digit code in the newest message to `to`. */

@@ -101,7 +101,11 @@ export async function startConsoleEdge(options: {
     { email: admin, orgName: options.orgName ?? 'Acme', role: 'admin' },
     Date.now(),
   );
-  await store.updateOrgSettings(org.id, { allowedDomains: [options.allowedDomain ?? 'acme.test'] });
+  // The seeded devices sync as soon as they enroll: no approval step (a new organization has one).
+  await store.updateOrgSettings(org.id, {
+    allowedDomains: [options.allowedDomain ?? 'acme.test'],
+    requireApproval: false,
+  });
   const outbox = createOutboxMailer();
   const witness = startWitness();
   const tlog = createTransparencyLog({

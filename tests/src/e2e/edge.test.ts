@@ -83,7 +83,39 @@ function edgeProcess(port: number, smtpUrl: string): Edge {
   };
 }
 
-async function adminSession(): Promise<{ cookie: string; csrf: string }> {
+let signedIn: Promise<{ cookie: string; csrf: string }> | undefined;
+
+/** One admin session for the whole file: codes are mailed at most 5 times per address per 15 minutes. */
+function adminSession(): Promise<{ cookie: string; csrf: string }> {
+  signedIn ??= signIn();
+  return signedIn;
+}
+
+/**
+ * A new organization holds each new device until an admin approves it (the default): the admin
+ * approves the device that just verified its user's email, as the console's Devices page does.
+ */
+async function approvePendingDevice(): Promise<void> {
+  const admin = await adminSession();
+  for (let i = 0; i < 100; i++) {
+    const listed = await fetch(`${edge.url}/v1/admin/devices?status=pending`, {
+      headers: { cookie: admin.cookie },
+    });
+    const pending = ((await listed.json()) as { items: { id: string }[] }).items[0];
+    if (pending) {
+      const approved = await fetch(`${edge.url}/v1/admin/devices/${encodeURIComponent(pending.id)}/approve`, {
+        method: 'POST',
+        headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, origin: edge.url },
+      });
+      expect(approved.status).toBe(200);
+      return;
+    }
+    await Bun.sleep(100);
+  }
+  throw new Error('No device waited for approval');
+}
+
+async function signIn(): Promise<{ cookie: string; csrf: string }> {
   const post = (path: string, body: unknown) =>
     fetch(`${edge.url}${path}`, {
       method: 'POST',
@@ -155,6 +187,8 @@ describe('ceros with an edge', () => {
         DEV,
         (to: string) => smtp.codeFor(to),
       );
+      // Until an admin approves it the device cannot sync, so Claude Code does not start.
+      await approvePendingDevice();
       expect(await child.exited).toBe(0);
       const config = JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')) as {
         deviceId: string;
@@ -443,6 +477,7 @@ async function enrollDevice(env: Record<string, string>): Promise<string> {
     DEV,
     (to: string) => smtp.codeFor(to),
   );
+  await approvePendingDevice();
   expect(await enroll.exited).toBe(0);
   return (
     JSON.parse(readFileSync(join(env.CEROS_HOME as string, 'config.json'), 'utf8')) as { deviceId: string }
