@@ -283,6 +283,23 @@ export interface EntryLines {
   nextAfter: number | null;
 }
 
+/** Who may enroll in the organization and how new devices join it (GET/PATCH /v1/admin/org). */
+export interface OrgSettings {
+  id: string;
+  slug: string;
+  name: string;
+  /** Addresses at these domains may enroll (and users an admin added); empty: any address. */
+  allowedDomains: string[];
+  /** New devices wait for an admin's approval before they can sync. */
+  requireApproval: boolean;
+  signingKey: string;
+  createdAt: string | null;
+}
+export interface InstallLink {
+  url: string;
+  command: string;
+}
+
 type Query = Record<string, string | number | undefined>;
 
 export interface Api {
@@ -322,6 +339,10 @@ export interface Api {
   createPolicy(name: string, source: string): Promise<{ id: string; version: number }>;
   addPolicyVersion(id: string, source: string): Promise<{ version: number }>;
   publishPolicy(id: string, version: number): Promise<Published>;
+
+  org(): Promise<OrgSettings>;
+  updateOrg(patch: Partial<Pick<OrgSettings, 'allowedDomains' | 'requireApproval'>>): Promise<OrgSettings>;
+  installLink(): Promise<InstallLink>;
 
   managedMcp(): Promise<ManagedMcp[]>;
   createManagedMcp(input: ManagedMcpInput): Promise<ManagedMcp>;
@@ -461,6 +482,10 @@ export function createApi(options: ApiOptions = {}): Api {
     createPolicy: (name, source) => json('POST', '/v1/admin/policies', { name, source }),
     addPolicyVersion: (id, source) => json('POST', `/v1/admin/policies/${seg(id)}/versions`, { source }),
     publishPolicy: (id, version) => json('POST', `/v1/admin/policies/${seg(id)}/publish`, { version }),
+
+    org: () => get('/v1/admin/org'),
+    updateOrg: (patch) => json('PATCH', '/v1/admin/org', patch),
+    installLink: () => get('/v1/admin/install-link'),
 
     managedMcp: () => items('/v1/admin/managed-mcp'),
     createManagedMcp: (input) => json('POST', '/v1/admin/managed-mcp', input),

@@ -12,6 +12,7 @@ import { DevicesPage } from './pages/devices.tsx';
 import { McpServersPage } from './pages/mcp-servers.tsx';
 import { PoliciesPage } from './pages/policies.tsx';
 import { SessionPage } from './pages/session.tsx';
+import { SettingsPage } from './pages/settings.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { ToolsPage } from './pages/tools.tsx';
 import { Link, type Location, matchPath, navigate, useLocation } from './router.tsx';
@@ -40,6 +41,7 @@ function route(location: Location): ComponentChildren {
   params = matchPath('/devices/:id', path);
   if (params) return <DevicePage deviceId={params.id ?? ''} />;
   if (path === '/activity') return <ActivityPage location={location} />;
+  if (path === '/settings') return <SettingsPage />;
   return (
     <>
       <PageHeader title="Page not found" />

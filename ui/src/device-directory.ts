@@ -46,6 +46,15 @@ export function useDeviceDirectory(api: Api): Map<string, Device> {
   return devices;
 }
 
+/**
+ * How people tell devices apart: the host name and whose device it is. Host names repeat across a
+ * fleet (every VM of an image is "vm"), so the host alone names none of them.
+ */
+export function deviceName(device: Pick<Device, 'id' | 'hostname' | 'user'>): string {
+  return `${device.hostname ?? shortId(device.id)} · ${device.user}`;
+}
+
 export function deviceLabel(devices: Map<string, Device>, id: string): string {
-  return devices.get(id)?.hostname ?? shortId(id);
+  const device = devices.get(id);
+  return device ? deviceName(device) : shortId(id);
 }

@@ -21,6 +21,7 @@ export const CONSOLE_PATHS = [
   '/devices',
   '/devices/:id',
   '/activity',
+  '/settings',
 ] as const;
 
 interface ConsolePage {

@@ -10,6 +10,7 @@ export const NAV = [
   { href: '/policies', label: 'Policies', match: (p: string) => p.startsWith('/policies') },
   { href: '/devices', label: 'Devices', match: (p: string) => p.startsWith('/devices') },
   { href: '/activity', label: 'Activity log', match: (p: string) => p.startsWith('/activity') },
+  { href: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },
 ] as const;
 
 function Logo() {

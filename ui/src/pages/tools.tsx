@@ -10,7 +10,7 @@ import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Tabs } from '../components/tabs.tsx';
 import { Time } from '../components/time.tsx';
 import { DecisionDetail, McpBadge, ToolInput, ToolOutput } from '../components/tool-call.tsx';
-import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
+import { deviceLabel, deviceName, useDeviceDirectory } from '../device-directory.ts';
 import { count, duration, prettyJson, shortId, summarizeInput } from '../format.ts';
 import { useAsync, useConsole, usePaged, useTitle } from '../hooks.ts';
 import { Link, type Location, setQuery } from '../router.tsx';
@@ -358,7 +358,7 @@ function Calls({ location }: { location: Location }) {
             <option value="">All devices</option>
             {[...devices.values()].map((d) => (
               <option key={d.id} value={d.id}>
-                {d.hostname ?? d.id}
+                {deviceName(d)}
               </option>
             ))}
           </select>
