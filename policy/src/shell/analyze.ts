@@ -1,9 +1,11 @@
 import type { Node } from 'web-tree-sitter';
 import { escapeGlob, hasGlobChars, splitSegments, unescapeGlob } from '../glob/path-glob.ts';
 import { joinPath } from '../paths/resolve.ts';
+import { CODE_ENV } from './code-env.ts';
 import { emptyAnalysis, type PathFact, type PathOp, type ShellAnalysis } from './facts.ts';
 import type { ShellParser } from './parser.ts';
-import { handlerFor, producerOutput } from './programs.ts';
+import type { ProgramTable } from './programs/registry.ts';
+import { PROGRAMS, producerOutput } from './programs.ts';
 import {
   assignmentValue,
   DEFAULT_IFS,
@@ -77,13 +79,6 @@ export function analyzeShell(parser: ShellParser, source: string, options: Analy
   return analyzer.out;
 }
 
-/**
- * Variables that make programs load or run other code: setting one is running that code
- * (`GIT_SSH_COMMAND='cat ~/.ssh/id_rsa' git fetch`, `BASH_ENV=x bash -c ls`, `LD_PRELOAD`).
- */
-export const CODE_ENV =
-  /^(?:BASH_ENV|ENV|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|DYLD_[A-Z_]+|PROMPT_COMMAND|PS[0-4]|SHELLOPTS|BASHOPTS|GIT_SSH|GIT_SSH_COMMAND|GIT_EXTERNAL_DIFF|GIT_PAGER|GIT_EDITOR|GIT_SEQUENCE_EDITOR|GIT_ASKPASS|SSH_ASKPASS|GIT_EXEC_PATH|GIT_TEMPLATE_DIR|GIT_CONFIG_[A-Z0-9_]+|GIT_CONFIG|GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|PAGER|MANPAGER|EDITOR|VISUAL|LESSOPEN|LESSCLOSE|PYTHONSTARTUP|PYTHONPATH|PYTHONHOME|NODE_OPTIONS|NODE_PATH|PERL5OPT|PERL5LIB|PERLLIB|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|npm_config_script_shell|NPM_CONFIG_SCRIPT_SHELL|BROWSER|TAR_OPTIONS|RSYNC_RSH|CURL_HOME|WGETRC|SUDO_ASKPASS|ZDOTDIR|HISTFILE|INPUTRC)$/;
-
 const SYSTEM_BIN = /^\/(?:usr\/(?:local\/)?)?s?bin\/[^/]+$|^\/opt\/homebrew\/bin\/[^/]+$/;
 const HARMLESS_DEVICES = new Set([
   '/dev/null',
@@ -101,6 +96,7 @@ export class Analyzer {
   constructor(
     private readonly parser: ShellParser,
     readonly options: AnalyzeOptions,
+    private readonly programs: ProgramTable = PROGRAMS,
   ) {}
 
   freshEnv(cwd: string[] | undefined): Env {
@@ -436,7 +432,7 @@ export class Analyzer {
     if (this.out.commands.length < 512) {
       this.out.commands.push({ name, ...(slash >= 0 ? { path: invoked } : {}), trusted, args, via, text });
     }
-    handlerFor(name)(this, { name, args, env, stdin, via, text, depth });
+    this.programs.handlerFor(name)(this, { name, args, env, stdin, via, text, depth });
   }
 
   /** Emits a path fact for one field, resolved against every possible working folder. */

@@ -1,7 +1,9 @@
 import { escapeGlob } from '../glob/path-glob.ts';
-import { type Analyzer, CODE_ENV, type Env, type Handler, type Invocation, type Stdin } from './analyze.ts';
+import type { Analyzer, Env, Handler, Invocation, Stdin } from './analyze.ts';
+import { CODE_ENV } from './code-env.ts';
 import type { PathOp } from './facts.ts';
 import { getopt, hasOption, type OptionSpec, optionValues, type ParsedArgs, staticValue } from './getopt.ts';
+import { createFamily, createProgramTable, type ProgramTable } from './programs/registry.ts';
 import { decodeAnsiC, type Field } from './words.ts';
 
 /**
@@ -11,18 +13,7 @@ import { decodeAnsiC, type Field } from './words.ts';
  * argument may be a file it reads or writes, which is the safe default for unknown programs.
  */
 
-const handlers = new Map<string, Handler>();
-
-function define(names: string | readonly string[], handler: Handler): void {
-  for (const name of typeof names === 'string' ? [names] : names) handlers.set(name, handler);
-}
-
-export function handlerFor(name: string): Handler {
-  const direct = handlers.get(name);
-  if (direct) return direct;
-  const unversioned = name.replace(/(?<=[a-z])-?\d+(?:\.\d+)*$/, '');
-  return handlers.get(unversioned) ?? generic;
-}
+const { define, family } = createFamily('programs');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -3550,3 +3541,5 @@ function printf(format: string, values: string[]): string | undefined {
   } while (index < values.length && ++guard < 64);
   return out;
 }
+
+export const PROGRAMS: ProgramTable = createProgramTable([family], generic);
