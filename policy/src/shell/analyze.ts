@@ -4,8 +4,8 @@ import { joinPath } from '../paths/resolve.ts';
 import { CODE_ENV } from './code-env.ts';
 import { emptyAnalysis, type PathFact, type PathOp, type ShellAnalysis } from './facts.ts';
 import type { ShellParser } from './parser.ts';
+import { PROGRAMS, producerOutput } from './programs/index.ts';
 import type { ProgramTable } from './programs/registry.ts';
-import { PROGRAMS, producerOutput } from './programs.ts';
 import {
   assignmentValue,
   DEFAULT_IFS,

@@ -23,7 +23,7 @@ export function createFamily(name: string): { family: ProgramFamily; define: Def
 }
 
 export interface ProgramTable {
-  /** The handler for a program name; `python3.12` falls back to `python3`, then to the fallback. */
+  /** The handler for a program name; `python3.12` and `gcc-13` fall back to `python` and `gcc`, then to the fallback. */
   handlerFor(name: string): Handler;
   /** The family that defines `name` exactly, if any. */
   familyOf(name: string): string | undefined;
