@@ -38,7 +38,7 @@ describe('the program table', () => {
   test('no program module imports the analyzer at run time (the cycle stays broken)', () => {
     const dir = import.meta.dir;
     const offenders = readdirSync(dir)
-      .filter((file) => file.endsWith('.ts'))
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'table-support.ts')
       .filter((file) =>
         /^import\s+(?!type\b)[^;]*from\s+'\.\.\/analyze\.ts'/m.test(readFileSync(join(dir, file), 'utf8')),
       );
