@@ -118,11 +118,38 @@ function closingBracket(text: string, open: number): number {
       j++;
       continue;
     }
+    // `[:alpha:]`, `[=a=]`, `[.x.]` inside a bracket end at their own `:]`, `=]`, `.]`.
+    const inner = /^\[([:=.])/.exec(text.slice(j))?.[1];
+    if (inner) {
+      const end = text.indexOf(`${inner}]`, j + 2);
+      if (end > 0 && !text.slice(j, end).includes('/')) {
+        j = end + 1;
+        continue;
+      }
+    }
     if (text[j] === '/') return -1;
     if (text[j] === ']') return j;
   }
   return -1;
 }
+
+/** POSIX character classes as bash matches them (in the C and UTF-8 locales, as Unicode properties). */
+const POSIX_CLASSES: Readonly<Record<string, string>> = {
+  alnum: '\\p{L}\\p{Nd}',
+  alpha: '\\p{L}',
+  ascii: '\\x00-\\x7f',
+  blank: ' \\t',
+  cntrl: '\\p{Cc}',
+  digit: '0-9',
+  graph: '\\p{L}\\p{M}\\p{N}\\p{P}\\p{S}',
+  lower: '\\p{Ll}',
+  print: '\\p{L}\\p{M}\\p{N}\\p{P}\\p{S} ',
+  punct: '\\p{P}\\p{S}',
+  space: '\\s',
+  upper: '\\p{Lu}',
+  word: '\\p{L}\\p{Nd}_',
+  xdigit: '0-9A-Fa-f',
+};
 
 function parseSegment(part: string, options: GlobOptions): Segment {
   if (part === '**') return { kind: 'globstar' };
@@ -168,7 +195,14 @@ function classSource(inner: string): string {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const ch = body[i] ?? '';
-    if (ch === '\\' && i + 1 < body.length) {
+    const bracketed = /^\[([:=.])(.*?)\1\]/s.exec(body.slice(i));
+    if (bracketed) {
+      const [whole, kind, name = ''] = bracketed;
+      // An unknown class name could be anything bash accepts in some locale: match any character.
+      if (kind === ':') out += POSIX_CLASSES[name] ?? '\\s\\S';
+      else out += [...name].map(escapeClassChar).join('');
+      i += whole.length - 1;
+    } else if (ch === '\\' && i + 1 < body.length) {
       out += escapeClassChar(body[i + 1] ?? '');
       i++;
     } else if (ch === '-' && i > 0 && i < body.length - 1) out += '-';
