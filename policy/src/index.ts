@@ -51,6 +51,7 @@ export {
   type SessionFacts,
   toEvaluationInput,
 } from './hook-payload.ts';
+export { createFakeReaddir, type DirEntry, type ReaddirFn } from './paths/readdir.ts';
 export { createFakeRealpath, type RealpathFn } from './paths/resolve.ts';
 export {
   type PolicyTestReport,

@@ -1,4 +1,5 @@
 import type { Effect, Mode, PostureValue } from './document/schema.ts';
+import type { ReaddirFn } from './paths/readdir.ts';
 import type { RealpathFn } from './paths/resolve.ts';
 import type { ShellParser } from './shell/parser.ts';
 
@@ -30,6 +31,11 @@ export interface EvaluationContext {
   cerosBinary: string;
   /** Symlink resolution through the deepest existing ancestor (the agent does the I/O). */
   realpath: RealpathFn;
+  /**
+   * Folder listings, for what a glob can match on this file system and for recursions that
+   * follow symlinks (`grep -R`, `cp -rL`). Without it globs are checked as patterns only.
+   */
+  readdir?: ReaddirFn;
   shell: ShellParser;
   /** CLAUDE_CONFIG_DIR when set; defaults to `<home>/.claude`. */
   claudeConfigDir?: string;

@@ -65,4 +65,11 @@ else {
   line('baseline benign', figures.baseline.benign);
   line('strict must-block (expect deny)', figures.strict.mustBlock);
   line('strict benign (marked allow)', figures.strict.benign);
+  if (process.argv.includes('--by-file')) {
+    const files = [...new Set([...mustBlock.baseline, ...mustBlock.strict].map((item) => item.file))];
+    for (const file of files) {
+      line(`baseline ${file}`, tally(mustBlock.baseline.filter((item) => item.file === file), 'baseline'));
+      line(`strict ${file}`, tally(mustBlock.strict.filter((item) => item.file === file), 'strict'));
+    }
+  }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   type CompiledPolicy,
   compilePolicy,
+  createFakeReaddir,
   createFakeRealpath,
   createShellParser,
   type Effect,
@@ -24,6 +25,8 @@ interface FixtureContext {
   cerosHome: string;
   cerosBinary: string;
   links: Record<string, string>;
+  /** Files that exist, for the fake readdir (globs and recursions that follow links). */
+  files: string[];
 }
 
 export const FIXTURE_CONTEXT = JSON.parse(
@@ -43,6 +46,7 @@ export async function fixtureContext(): Promise<EvaluationContext> {
     cerosHome: FIXTURE_CONTEXT.cerosHome,
     cerosBinary: FIXTURE_CONTEXT.cerosBinary,
     realpath: createFakeRealpath(FIXTURE_CONTEXT.links),
+    readdir: createFakeReaddir(FIXTURE_CONTEXT.files, FIXTURE_CONTEXT.links),
     shell: await sharedShellParser(),
   };
 }

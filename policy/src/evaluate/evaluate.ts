@@ -15,8 +15,10 @@ import {
 import { normaliseAbsolute, resolvePhysical, safeRealpath } from '../paths/resolve.ts';
 import { analyzeShell, listingFolder } from '../shell/analyze.ts';
 import type { CommandFact, HostFact, OpaqueFact, PathFact, PathOp } from '../shell/facts.ts';
+import { scanForPaths } from '../shell/path-literals.ts';
 import type { Decision, DecisionMatch, Effect, EvaluationContext, EvaluationInput, Mode } from '../types.ts';
 import type { CompiledPolicy, CompiledRule } from './compile-policy.ts';
+import { type DiskBudget, expandGlob, linksBelow, MAX_LISTED_ENTRIES } from './filesystem.ts';
 import {
   cachedCandidates,
   candidateEntries,
@@ -27,7 +29,6 @@ import {
   type ProtectedGlob,
 } from './instantiate.ts';
 import { mcpServerCandidates, mcpVerdicts } from './mcp.ts';
-import { scanForPaths } from './scan.ts';
 
 /** evaluate() never throws: an internal failure becomes this decision (fail closed, STYLE.md 7). */
 export const ON_EVALUATION_ERROR: Effect = 'deny';
@@ -131,6 +132,10 @@ interface Call {
   ctx: EvaluationContext;
   instance: PathInstance;
   verdict: Verdict;
+  /** What is left of the folder listings this call may do (globs, recursions that follow links). */
+  disk?: DiskBudget;
+  /** The call's path facts, to know whether a glob's folder is written earlier in the same command. */
+  facts?: readonly PathFact[];
 }
 
 /**
@@ -192,6 +197,7 @@ function decide(
   checkPosture(call);
   checkToolRules(call);
   const facts = precomputed ?? factsOf(call);
+  call.facts = facts.paths;
   for (const fact of facts.paths) checkPath(call, fact);
   for (const fact of facts.commands) checkCommand(call, fact);
   for (const fact of facts.hosts) checkHost(call, fact);
@@ -398,8 +404,24 @@ function factsOf(call: Call): CallFacts {
       tool,
     );
   else if (WRITE_TOOLS.has(tool)) addPath(text('file_path') ?? text('notebook_path'), 'write', false, tool);
-  else if (tool === 'Grep') addPath(text('path') ?? input.cwd, 'read', true, 'Grep');
-  else if (tool === 'Glob') {
+  else if (tool === 'Grep') {
+    const root = text('path') ?? input.cwd;
+    addPath(root, 'read', true, 'Grep');
+    // Grep's `glob` is a search filter: `glob: ".env"` reads the .env files below the path.
+    const filter = text('glob');
+    if (filter !== undefined)
+      for (const alternative of expandBraces(filter) ?? [filter]) {
+        const name = alternative.replace(/^(?:\*\*\/)+/, '');
+        if (name.includes('/')) continue;
+        for (const raw of toolPathForms(root, input.cwd, ctx.home))
+          facts.paths.push({
+            op: 'read',
+            recursive: true,
+            source: 'Grep glob',
+            target: { kind: 'search', root: raw, name },
+          });
+      }
+  } else if (tool === 'Glob') {
     // Glob lists names under the pattern's literal folder: checked as a recursive read of it.
     const base = text('path') ?? input.cwd;
     const pattern = text('pattern') ?? '*';
@@ -440,6 +462,7 @@ function factsOf(call: Call): CallFacts {
   } else if (tool === 'ReadMcpResourceTool' || tool === 'ListMcpResourcesTool') {
     const server = text('server');
     if (server !== undefined) facts.mcpServers.push([server]);
+    scanArguments(args, facts, input.cwd, ctx.home, 0);
   } else if (tool.startsWith('mcp__')) {
     facts.mcpServers.push(mcpServerCandidates(tool));
     scanArguments(args, facts, input.cwd, ctx.home, 0);
@@ -462,29 +485,69 @@ const KNOWN_PATHLESS_TOOLS = new Set([
   'EnterPlanMode',
 ]);
 
-/** Path-looking values under path-like keys in tool arguments we do not model (MCP, unknown tools). */
+/**
+ * Paths in the arguments of tools ceros does not model (MCP tools, unknown tools), under any key
+ * and at any depth: a value that is a path (`/x`, `~/x`, `./x`, `../x`, `file://...`) is checked
+ * like a tool's path, under the path-like keys and elsewhere; paths named inside other text
+ * (`"cat ~/.aws/credentials"`, `"select load_file('/etc/shadow')"`) against the deny lists.
+ */
 function scanArguments(value: unknown, facts: CallFacts, cwd: string, home: string, depth: number): void {
-  if (depth > 4 || value === null || typeof value !== 'object') return;
+  if (depth > 6 || value === null || typeof value !== 'object') return;
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
     const values = Array.isArray(item) ? item : [item];
     for (const entry of values) {
-      if (typeof entry === 'string' && PATH_KEYS.includes(key) && /^(?:\/|~|\.\.?\/|file:)/.test(entry)) {
-        const path = entry.replace(/^file:(?:\/\/[^/]*)?/i, '');
-        for (const raw of toolPathForms(path, cwd, home))
-          facts.paths.push({
-            op: 'any',
-            recursive: false,
-            source: `argument ${key}`,
-            target: { kind: 'path', raw },
-          });
-      } else if (entry && typeof entry === 'object') scanArguments(entry, facts, cwd, home, depth + 1);
+      if (typeof entry === 'string') scanArgument(key, entry, facts, cwd, home);
+      else if (entry && typeof entry === 'object') scanArguments(entry, facts, cwd, home, depth + 1);
     }
   }
+}
+
+const MAX_SCANNED_ARGUMENT = 64 * 1024;
+
+function scanArgument(key: string, entry: string, facts: CallFacts, cwd: string, home: string): void {
+  if (facts.paths.length >= 512 || entry === '') return;
+  const text = entry.length > MAX_SCANNED_ARGUMENT ? entry.slice(0, MAX_SCANNED_ARGUMENT) : entry;
+  const whole = text.trim();
+  if (/^(?:\/|~\/|~$|\.\.?\/|file:)/i.test(whole) && !/[\n\s]/.test(whole)) {
+    const path = /^file:/i.test(whole)
+      ? safeDecode(whole.replace(/^file:(?:\/\/[^/]*)?/i, '')) || '/'
+      : whole;
+    for (const raw of toolPathForms(path, cwd, home))
+      facts.paths.push({
+        op: 'any',
+        recursive: false,
+        source: `argument ${key}`,
+        target: { kind: 'path', raw },
+      });
+    return;
+  }
+  // A bare name under a path key (`{"path": "id_rsa"}`) is relative to the working folder.
+  if (PATH_KEYS.includes(key) && !/[\s]/.test(whole) && !/^[a-z][a-z0-9+.-]*:/i.test(whole)) {
+    for (const raw of toolPathForms(whole, cwd, home))
+      facts.paths.push({
+        op: 'any',
+        recursive: false,
+        source: `argument ${key}`,
+        target: { kind: 'path', raw },
+      });
+    return;
+  }
+  for (const raw of scanForPaths(text, cwd, home))
+    facts.paths.push({
+      op: 'any',
+      recursive: false,
+      source: `path in argument ${key}`,
+      target: { kind: 'path', raw },
+      denyListsOnly: true,
+    });
 }
 
 /** A path from a tool argument: absolute, relative to cwd, or `~/`-prefixed (checked both ways). */
 function toolPathForms(value: string, cwd: string, home: string): string[] {
   if (value === '~' || value.startsWith('~/')) return [`${home}${value.slice(1)}`, `${cwd}/${value}`];
+  // `/proc/self/cwd` is the tool process's own folder: the agent's realpath would resolve its own.
+  const proc = /^\/proc\/(?:self|thread-self)\/(cwd|root)(\/.*)?$/.exec(value);
+  if (proc) return [proc[1] === 'root' ? proc[2] || '/' : `${cwd}${proc[2] ?? ''}`];
   return [value.startsWith('/') ? value : `${cwd}/${value}`];
 }
 
@@ -522,7 +585,9 @@ function formsOf(call: Call, fact: PathFact): PathForms | undefined {
   const ci = call.instance.caseInsensitive;
   if (target.kind === 'path') {
     const lexical = normaliseAbsolute(target.raw);
-    const physical = resolvePhysical('/', target.raw, call.ctx.realpath);
+    const physical = fact.noFollow
+      ? physicalParent(target.raw, call.ctx.realpath)
+      : resolvePhysical('/', target.raw, call.ctx.realpath);
     const literal = unique([lexical, physical]);
     return {
       literal,
@@ -532,6 +597,7 @@ function formsOf(call: Call, fact: PathFact): PathForms | undefined {
       display: physical === lexical ? lexical : `${lexical} (resolves to ${physical})`,
     };
   }
+  if (target.kind === 'search') return undefined;
   const source = target.kind === 'glob' ? target.raw : target.hint;
   if (source === undefined) return undefined;
   const { normal, mayEscape } = normaliseShellGlob(source);
@@ -557,6 +623,16 @@ function formsOf(call: Call, fact: PathFact): PathForms | undefined {
     );
   }
   return { literal: [], literalParts: [], globs, mayEscape, display: normal };
+}
+
+/** The physical path of a link itself: its folder resolved, its own name kept (`rm link`). `link/` follows. */
+function physicalParent(raw: string, realpath: EvaluationContext['realpath']): string {
+  const slash = raw.replace(/\/+$/, '').lastIndexOf('/');
+  const name = raw.replace(/\/+$/, '').slice(slash + 1);
+  if (raw.endsWith('/') || name === '' || name === '.' || name === '..' || slash < 0)
+    return resolvePhysical('/', raw, realpath);
+  const parent = resolvePhysical('/', raw.slice(0, slash) || '/', realpath);
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
 }
 
 interface LiteralParts {
@@ -596,6 +672,10 @@ function describePath(fact: PathFact, display: string): string {
 }
 
 function checkPath(call: Call, fact: PathFact): void {
+  if (fact.target.kind === 'search') {
+    checkSearch(call, fact, fact.target);
+    return;
+  }
   if (fact.target.kind === 'unknown') {
     call.verdict.opaque = true;
     addOpaque(
@@ -619,12 +699,13 @@ function checkPath(call: Call, fact: PathFact): void {
         : forms.globs.some((glob) => globHits(glob, item.glob, fact.recursive)),
     );
   const lookup = () =>
+    (fact.deletes ? protectedHit(call.instance.protectedDelete) : undefined) ??
     (writeLike ? protectedHit(call.instance.protectedWrite) : undefined) ??
     protectedHit(call.instance.protectedRead);
   let hit: ProtectedGlob | undefined;
   if (forms.literal.length > 0) {
     // Keyed by the resolved forms: realpath runs on every call, only the glob arithmetic is reused.
-    const key = `${writeLike ? 'w' : 'r'}${fact.recursive ? 'R' : ''}\u0000${forms.literal.join('\u0000')}`;
+    const key = `${writeLike ? 'w' : 'r'}${fact.recursive ? 'R' : ''}${fact.deletes ? 'D' : ''}\u0000${forms.literal.join('\u0000')}`;
     const cached = call.instance.protectedHits.get(key);
     if (cached !== undefined) hit = cached ?? undefined;
     else {
@@ -638,10 +719,19 @@ function checkPath(call: Call, fact: PathFact): void {
       rule: 'self-protection',
       effect: 'deny',
       mode: 'enforce',
-      reason: `ceros protects ${hit.what}: no tool may ${writeLike && hit.what !== 'ceros state (CEROS_HOME)' ? 'modify' : 'touch'} it`,
+      reason: `ceros protects ${hit.what}: no tool may ${hit.deletion ? 'delete or move' : writeLike && hit.what !== 'ceros state (CEROS_HOME)' ? 'modify' : 'touch'} it`,
       detail: subject,
       order: -3,
     });
+  }
+  if (fact.protectionOnly) return;
+  // With the file system at hand, a glob is the names it expands to: when every folder it looks in
+  // was listed and nothing in the same command writes there, those names are all it can match and
+  // the pattern itself is not weighed against the rules (`du -sh *` does not count as reading a
+  // `prod.env` that is not there).
+  if (fact.target.kind === 'glob' && call.ctx.readdir) {
+    const complete = expandOnDisk(call, fact, forms);
+    if (complete && !writtenNear(call, fact, forms)) return;
   }
   const entries = call.instance.entries;
   let indices: number[];
@@ -668,6 +758,142 @@ function checkPath(call: Call, fact: PathFact): void {
     if (entryMatches(entry, forms, fact.recursive, rule.effect !== 'allow', ci))
       call.verdict.addRule(rule, subject);
   }
+  if (call.ctx.readdir) followLinks(call, fact, forms);
+}
+
+/**
+ * A glob checked as the names it expands to on disk: that is where `PROJ/*` with
+ * `PROJ/keys -> ~/.ssh` reaches a protected file through a link below the glob's literal
+ * prefix. True when the expansion is complete; past the listing budget the rest is unknown.
+ */
+function expandOnDisk(call: Call, fact: PathFact, forms: PathForms): boolean {
+  const readdir = call.ctx.readdir;
+  const [glob] = forms.globs;
+  if (!readdir || !glob) return false;
+  call.disk ??= { entries: MAX_LISTED_ENTRIES };
+  const reach = expandGlob(glob, readdir, call.disk);
+  for (const path of reach.paths)
+    checkPath(call, {
+      ...fact,
+      target: { kind: 'path', raw: path },
+      source: `${fact.source} (matches ${path})`,
+    });
+  if (reach.truncated)
+    addOpaque(call, `${fact.source}: the glob matches more files than ceros lists`, forms.display);
+  // A folder that cannot be listed may still appear (or be unreadable to ceros only): not conclusive.
+  return !reach.truncated && reach.listed === true;
+}
+
+/** Does another fact of the same call write at or below the glob's folder (or somewhere unknown)? */
+function writtenNear(call: Call, fact: PathFact, forms: PathForms): boolean {
+  const [glob] = forms.globs;
+  if (!glob) return true;
+  const folder = normaliseAbsolute(glob.staticPrefix);
+  return (call.facts ?? []).some((other) => {
+    if (other === fact || other.op === 'read') return false;
+    const target = other.target;
+    if (target.kind === 'unknown') return true;
+    const written =
+      target.kind === 'path'
+        ? normaliseAbsolute(target.raw)
+        : target.kind === 'glob'
+          ? normaliseAbsolute(compilePathGlob(target.raw).staticPrefix)
+          : normaliseAbsolute(target.root);
+    return (
+      isWithin(written, folder) || (isWithin(folder, written) && (other.recursive || target.kind !== 'path'))
+    );
+  });
+}
+
+/** A recursion that follows links is checked again at each symlink it meets (`grep -R x .` through `PROJ/keys`). */
+function followLinks(call: Call, fact: PathFact, forms: PathForms): void {
+  const readdir = call.ctx.readdir;
+  if (!readdir || !fact.recursive || !fact.followsLinks || forms.literal.length === 0) return;
+  call.disk ??= { entries: MAX_LISTED_ENTRIES };
+  for (const root of forms.literal) {
+    const reach = linksBelow(root, readdir, call.ctx.realpath, call.disk);
+    for (const link of reach.paths)
+      checkPath(call, {
+        ...fact,
+        followsLinks: false,
+        target: { kind: 'path', raw: link },
+        source: `${fact.source} (follows ${link})`,
+      });
+    if (reach.truncated)
+      addOpaque(call, `${fact.source}: the recursion follows more links than ceros lists`, root);
+  }
+}
+
+/**
+ * A search filter (`grep -r --include=.env`, `rg -g .env`, Grep's `glob`) reads the files of that
+ * name below its root. It selects a path pattern when the root may hold the pattern's folder and
+ * the filter accepts the pattern's file name: a literal name as is, a wildcard name by its
+ * shortest instance (`.env.*` as `.env.`, `*.pem` as `.pem`), so `--include='*.ts'` does not
+ * count as reading `.env.ts`-shaped secrets while `--include='*.env'` counts as reading `.env`.
+ * Only deny and ask rules count; allow rules and allowlists see the recursive read of the root.
+ */
+function checkSearch(
+  call: Call,
+  fact: PathFact,
+  target: Extract<PathFact['target'], { kind: 'search' }>,
+): void {
+  const ci = call.instance.caseInsensitive || target.nocase === true;
+  const include = compilePathGlob(`/${target.name}`, { caseInsensitive: ci });
+  const [name] = include.segments;
+  if (!name || include.segments.length !== 1 || name.kind === 'globstar') return;
+  const roots = unique([
+    normaliseAbsolute(target.root),
+    resolvePhysical('/', target.root, call.ctx.realpath),
+  ]).map((root) => compilePathGlob(`${escapeGlob(root)}/**`).segments);
+  const accepts = (last: Segment) => {
+    if (name.kind === 'literal') return segmentMatches(last, name.text, ci);
+    const sample =
+      last.kind === 'literal' ? last.text : last.kind === 'pattern' ? shortestInstance(last) : undefined;
+    return sample !== undefined && name.re.test(sample);
+  };
+  const subject = `${fact.source}: reads files named ${target.name} below ${normaliseAbsolute(target.root)}`;
+  for (const entry of call.instance.entries) {
+    const rule = entry.rule;
+    if (rule.effect === 'allow' || (entry.except.length > 0 && fact.denyListsOnly)) continue;
+    if (call.verdict.settled(rule) || !opMatches(rule.access, fact.op) || !applies(rule, call.input))
+      continue;
+    const hit = entry.paths.some((glob) => {
+      const last = glob.segments[glob.segments.length - 1];
+      if (!last || last.kind === 'globstar' || !accepts(last)) return false;
+      const folder = glob.segments.slice(0, -1);
+      return roots.some((root) => globsMayIntersect(root, folder));
+    });
+    if (!hit) continue;
+    // A literal name is a file we can place: `rg -g .env.example` is excepted like the file itself.
+    const sample = `${normaliseAbsolute(target.root)}/${name.kind === 'literal' ? name.text : ''}`;
+    if (name.kind === 'literal' && entry.except.some((glob) => glob.regex.test(sample))) continue;
+    call.verdict.addRule(rule, subject);
+  }
+}
+
+function segmentMatches(segment: Segment, text: string, ci: boolean): boolean {
+  if (segment.kind === 'globstar') return true;
+  if (segment.kind === 'literal')
+    return ci ? segment.text.toLowerCase() === text.toLowerCase() : segment.text === text;
+  return (
+    segment.re.test(text) ||
+    (ci && (segment.re.test(text.toLowerCase()) || segment.re.test(text.toUpperCase())))
+  );
+}
+
+/** The shortest name a pattern segment matches, when one is easy to find (`*` empty, `?` one character). */
+function shortestInstance(segment: Extract<Segment, { kind: 'pattern' }>): string | undefined {
+  let out = '';
+  for (const token of segment.tokens) {
+    if (token.kind === 'char') out += token.ch;
+    else if (token.kind === 'any') out += 'x';
+    else if (token.kind === 'class') {
+      const ch = ['a', 'x', '0', 'A', '.', '_', '-'].find((candidate) => token.re.test(candidate));
+      if (ch === undefined) return undefined;
+      out += ch;
+    }
+  }
+  return segment.re.test(out) ? out : undefined;
 }
 
 function literalHits(parts: LiteralParts, glob: PathGlob, recursive: boolean, ci: boolean): boolean {

@@ -27,6 +27,8 @@ export interface PathInstance {
   protectedWrite: ProtectedGlob[];
   /** Self-protection: never read (ceros state: keys, journal). */
   protectedRead: ProtectedGlob[];
+  /** Self-protection: never deleted or moved away (the project folder, any `.claude` folder). */
+  protectedDelete: ProtectedGlob[];
   caseInsensitive: boolean;
   /** Sorted candidate lists by path (or glob), reused across calls: sessions revisit the same paths. */
   candidates: Map<string, number[]>;
@@ -43,6 +45,8 @@ export interface PathEntry {
 export interface ProtectedGlob {
   glob: PathGlob;
   what: string;
+  /** A deletion guard (protectedDelete): the message says "delete or move". */
+  deletion?: boolean;
 }
 
 export interface TrieNode {
@@ -144,6 +148,10 @@ function build(policy: CompiledPolicy, ctx: EvaluationContext, projectDir: strin
     ...protect('/Library/Application Support/ClaudeCode/**', 'Claude Code managed settings'),
   ];
   const protectedRead = protect('${cerosHome}/**', 'ceros state (CEROS_HOME)');
+  const protectedDelete = [
+    ...protect('${project}', 'the project folder'),
+    ...protect('**/.claude', 'the .claude folder (Claude Code settings, agents, commands)'),
+  ].map((item) => ({ ...item, deletion: true }));
   return {
     entries,
     trie,
@@ -151,6 +159,7 @@ function build(policy: CompiledPolicy, ctx: EvaluationContext, projectDir: strin
     floating,
     protectedWrite,
     protectedRead,
+    protectedDelete,
     caseInsensitive,
     candidates: new Map(),
     protectedHits: new Map(),

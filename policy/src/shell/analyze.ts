@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import { escapeGlob, hasGlobChars, splitSegments, unescapeGlob } from '../glob/path-glob.ts';
 import { joinPath } from '../paths/resolve.ts';
 import { CODE_ENV } from './code-env.ts';
-import { emptyAnalysis, type PathFact, type PathOp, type ShellAnalysis } from './facts.ts';
+import { emptyAnalysis, type PathFact, type PathMarks, type PathOp, type ShellAnalysis } from './facts.ts';
 import type { ShellParser } from './parser.ts';
 import { PROGRAMS, producerOutput } from './programs/index.ts';
 import type { ProgramTable } from './programs/registry.ts';
@@ -49,8 +49,16 @@ export interface Env {
   /** Possible working folders (cd can fail, so `cd a; cd b` may leave either); undefined = unknown. */
   cwd: string[] | undefined;
   pathModified: boolean;
-  /** `shopt -s dotglob` ran: globs match dotfiles. */
+  /** `shopt -s dotglob` ran (or GLOBIGNORE was set): globs match dotfiles. */
   dotglob: boolean;
+  /** `shopt -s nocaseglob` ran: glob patterns match names in any case. */
+  nocaseglob: boolean;
+  /** Every folder OLDPWD may hold (`cd -`, `~-`); undefined = unknown. */
+  oldCwd: string[] | undefined;
+  /** pushd's stack, top first, each entry every folder it may be; undefined = unknown. */
+  dirStack: string[][] | undefined;
+  /** `hash -p PROGRAM name`: names that run another program. */
+  hashed: Map<string, Field>;
   /** > 0 inside `&&`/`||` right operands, if/case branches, loop and function bodies. */
   conditional: number;
 }
@@ -100,7 +108,17 @@ export class Analyzer {
   ) {}
 
   freshEnv(cwd: string[] | undefined): Env {
-    return { vars: new Map(), cwd, pathModified: false, dotglob: false, conditional: 0 };
+    return {
+      vars: new Map(),
+      cwd,
+      pathModified: false,
+      dotglob: false,
+      nocaseglob: false,
+      oldCwd: undefined,
+      dirStack: [],
+      hashed: new Map(),
+      conditional: 0,
+    };
   }
 
   cloneEnv(env: Env): Env {
@@ -109,14 +127,32 @@ export class Analyzer {
       cwd: env.cwd ? [...env.cwd] : undefined,
       pathModified: env.pathModified,
       dotglob: env.dotglob,
+      nocaseglob: env.nocaseglob,
+      oldCwd: env.oldCwd ? [...env.oldCwd] : undefined,
+      dirStack: env.dirStack ? env.dirStack.map((entry) => [...entry]) : undefined,
+      hashed: new Map(env.hashed),
       conditional: env.conditional,
     };
+  }
+
+  /**
+   * `HOME=x cd`, `CDPATH=~ cd .ssh`: the assignments were for the command only, but what a builtin
+   * did to the shell (its folder, its stack, its options) stays.
+   */
+  private keepShellState(env: Env, commandEnv: Env): void {
+    env.cwd = commandEnv.cwd;
+    env.oldCwd = commandEnv.oldCwd;
+    env.dirStack = commandEnv.dirStack;
+    env.dotglob = commandEnv.dotglob;
+    env.nocaseglob = commandEnv.nocaseglob;
+    env.hashed = commandEnv.hashed;
   }
 
   /** A child shell (`bash -c`): a fresh variable scope, same working folder, `$0 $1...` from args. */
   childShellEnv(env: Env, positional: Field[]): Env {
     const child = this.freshEnv(env.cwd ? [...env.cwd] : undefined);
     child.pathModified = env.pathModified;
+    child.oldCwd = env.oldCwd ? [...env.oldCwd] : undefined;
     const home = env.vars.get('HOME');
     if (home) child.vars.set('HOME', home);
     positional.forEach((field, index) => {
@@ -406,6 +442,7 @@ export class Analyzer {
     const commandEnv = assignments.length > 0 ? this.cloneEnv(env) : env;
     for (const assignment of assignments) this.assign(assignment, commandEnv, state);
     this.runArgv(argv, commandEnv, input, [], node.text, state.depth);
+    if (commandEnv !== env) this.keepShellState(env, commandEnv);
     return producerOutput(this, argv, input, env);
   }
 
@@ -423,6 +460,12 @@ export class Analyzer {
       this.opaque('the program name is a glob', head.value);
       return;
     }
+    const hashed = head.value.includes('/') ? undefined : env.hashed.get(head.value);
+    if (hashed) {
+      // `hash -p /bin/sh cat`: from now on `cat` runs /bin/sh.
+      this.runArgv([hashed, ...args], env, stdin, [...via, `hash -p ${head.value}`], text, depth);
+      return;
+    }
     const invoked = head.value;
     const slash = invoked.lastIndexOf('/');
     const name = slash >= 0 ? invoked.slice(slash + 1) : invoked;
@@ -436,9 +479,24 @@ export class Analyzer {
   }
 
   /** Emits a path fact for one field, resolved against every possible working folder. */
-  path(field: Field, op: PathOp, recursive: boolean, source: string, env: Env, denyListsOnly = false): void {
+  path(
+    field: Field,
+    op: PathOp,
+    recursive: boolean,
+    source: string,
+    env: Env,
+    denyListsOnly = false,
+    marks: PathMarks = {},
+  ): void {
     if (this.out.paths.length >= 1024) return;
-    const push = (fact: PathFact) => this.out.paths.push(denyListsOnly ? { ...fact, denyListsOnly } : fact);
+    const push = (fact: PathFact) =>
+      this.out.paths.push({
+        ...fact,
+        ...(denyListsOnly ? { denyListsOnly } : {}),
+        ...(marks.followsLinks && recursive ? { followsLinks: true } : {}),
+        ...(marks.deletes ? { deletes: true } : {}),
+        ...(marks.noFollow ? { noFollow: true } : {}),
+      });
     if (field.kind === 'dynamic') {
       const prefix = field.prefix;
       let hint: string | undefined;
@@ -455,6 +513,18 @@ export class Analyzer {
     }
     const value = field.value;
     if (value === '') return;
+    if (field.glob === undefined && value.startsWith('/proc/')) {
+      const mapped = this.procPath(value, env);
+      if (mapped === undefined) {
+        push({ op, recursive, source, target: { kind: 'unknown', text: value } });
+        return;
+      }
+      if (mapped.length !== 1 || mapped[0] !== value) {
+        for (const path of mapped)
+          this.path({ kind: 'static', value: path }, op, recursive, source, env, denyListsOnly, marks);
+        return;
+      }
+    }
     if (field.glob === undefined) {
       const device = /^\/dev\/(tcp|udp)\/([^/]+)\/[^/]*$/.exec(value);
       if (device) {
@@ -466,7 +536,30 @@ export class Analyzer {
     if (field.glob !== undefined && field.globDot === true) {
       // A listing ceros derived (find results, ls or git ls-files output): "some file under this
       // folder", checked like a recursive access of the folder (as `grep -r folder` is).
-      this.path({ kind: 'static', value: listingFolder(field.glob) }, op, true, source, env, denyListsOnly);
+      // `find . -name .env` results: the files of that name anywhere below the folder. Deleting
+      // them deletes those files, not the folder (`find . -name '*.log' -delete`).
+      const folder = listingFolder(field.glob);
+      const named = /\/\*\*\/((?:[^/\\]|\\.)+)$/.exec(field.glob);
+      if (named?.[1]) {
+        this.search(folder, unescapeGlob(named[1]), op, source, env, denyListsOnly);
+        const { deletes, ...rest } = marks;
+        const glob = field.glob;
+        if (deletes)
+          for (const base of glob.startsWith('/') ? ['/'] : (env.cwd ?? [])) {
+            const raw = glob.startsWith('/') ? glob : `${escapeGlob(base)}/${glob}`;
+            push({
+              op,
+              recursive: false,
+              source,
+              target: { kind: 'glob', raw, dot: true },
+              deletes,
+              protectionOnly: true,
+            });
+          }
+        this.path({ kind: 'static', value: folder }, op, true, source, env, denyListsOnly, rest);
+        return;
+      }
+      this.path({ kind: 'static', value: folder }, op, true, source, env, denyListsOnly, marks);
       return;
     }
     const bases = value.startsWith('/') ? ['/'] : env.cwd;
@@ -476,7 +569,8 @@ export class Analyzer {
     }
     for (const base of bases) {
       if (field.glob !== undefined) {
-        const raw = field.glob.startsWith('/') ? field.glob : `${escapeGlob(base)}/${field.glob}`;
+        const glob = env.nocaseglob ? foldGlobCase(field.glob) : field.glob;
+        const raw = glob.startsWith('/') ? glob : `${escapeGlob(base)}/${glob}`;
         push({
           op,
           recursive,
@@ -495,22 +589,72 @@ export class Analyzer {
     }
   }
 
+  /**
+   * Files named like `name` (a glob of names, as `grep --include`, `rg -g` or `find -name` take
+   * it; it matches dotfiles) anywhere below `root`: a search filter naming a protected file.
+   */
+  search(
+    root: Field | string,
+    name: string,
+    op: PathOp,
+    source: string,
+    env: Env,
+    denyListsOnly = false,
+    nocase = false,
+  ): void {
+    if (this.out.paths.length >= 1024 || name === '' || name.includes('/')) return;
+    const rootValue =
+      typeof root === 'string'
+        ? root
+        : root.kind === 'static' && root.glob === undefined
+          ? root.value
+          : undefined;
+    const bases = rootValue?.startsWith('/') ? ['/'] : env.cwd;
+    if (rootValue === undefined || !bases) return;
+    for (const base of bases)
+      this.out.paths.push({
+        op,
+        recursive: true,
+        source,
+        target: { kind: 'search', root: joinRaw(base, rootValue), name, ...(nocase ? { nocase } : {}) },
+        ...(denyListsOnly ? { denyListsOnly } : {}),
+      });
+  }
+
   setCwd(env: Env, target: Field | undefined): void {
-    if (!env.cwd) return;
+    const before = env.cwd;
+    if (!before) return;
+    const oldPwd = this.oldPwd(env);
+    // cd can fail, so the folder before stays possible; OLDPWD becomes that folder when it succeeds.
+    env.oldCwd = oldPwd ? unique([...oldPwd, ...before]) : [...before];
+    env.vars.delete('OLDPWD');
     if (!target) {
-      env.cwd = unique([...env.cwd, ...this.homeCandidates(env, '')]);
+      env.cwd = unique([...before, ...this.homeCandidates(env, '')]);
       return;
     }
-    if (target.kind === 'dynamic' || target.glob !== undefined || target.value === '-') {
+    if (target.kind === 'dynamic' || target.glob !== undefined) {
       env.cwd = undefined;
       return;
     }
-    const value = target.value;
-    const next = value.startsWith('/')
-      ? [joinPath('/', value)]
-      : env.cwd.map((base) => joinPath(base, value));
+    if (target.value === '-') {
+      env.cwd = oldPwd ? unique([...before, ...oldPwd]).slice(0, 16) : undefined;
+      return;
+    }
+    let value = target.value;
+    const next: string[] = [];
+    if (value.startsWith('/proc/')) {
+      const mapped = this.procPath(value, env);
+      if (mapped === undefined) {
+        env.cwd = undefined;
+        return;
+      }
+      next.push(...mapped.map((path) => joinPath('/', path)));
+      value = '/';
+    } else if (value.startsWith('/')) next.push(joinPath('/', value));
+    else next.push(...before.map((base) => joinPath(base, value)));
     const cdpath = env.vars.get('CDPATH');
-    if (cdpath && !value.startsWith('/') && !value.startsWith('.')) {
+    // bash cd: CDPATH is searched unless the folder starts with `/`, `./` or `../` (`.ssh` is searched).
+    if (cdpath && !value.startsWith('/') && !/^\.\.?(?:\/|$)/.test(value)) {
       if (cdpath.kind === 'dynamic') {
         env.cwd = undefined;
         return;
@@ -518,7 +662,65 @@ export class Analyzer {
       for (const alt of cdpath.alts)
         for (const dir of alt.text.split(':')) if (dir) next.push(joinPath(dir, value));
     }
-    env.cwd = unique([...env.cwd, ...next]).slice(0, 16);
+    env.cwd = unique([...before, ...next]).slice(0, 16);
+  }
+
+  /** Every folder OLDPWD may hold: an assignment to it, else what cd left; undefined = unknown. */
+  oldPwd(env: Env): string[] | undefined {
+    const assigned = env.vars.get('OLDPWD');
+    if (assigned) {
+      if (assigned.kind === 'dynamic') return undefined;
+      return assigned.alts.map((alt) => alt.text).filter((text) => text.startsWith('/'));
+    }
+    return env.oldCwd;
+  }
+
+  /** `pushd DIR` (onto the stack), `pushd` (swap the top two), `pushd +N` (rotate). */
+  pushd(env: Env, target: Field | undefined): void {
+    const before = env.cwd;
+    if (target && !(target.kind === 'static' && /^[+-]\d+$/.test(target.value))) {
+      this.setCwd(env, target);
+      env.dirStack = env.dirStack && before ? [before, ...env.dirStack].slice(0, 16) : undefined;
+      return;
+    }
+    const stack = env.dirStack;
+    if (!stack || !before) {
+      env.cwd = undefined;
+      return;
+    }
+    if (stack.length === 0) return;
+    // Swapping or rotating: the folder may become any entry of the stack.
+    env.oldCwd = before;
+    env.cwd = unique([...before, ...stack.flat()]).slice(0, 16);
+    env.dirStack = [before, ...stack];
+  }
+
+  /** `popd`: back to the top of the stack (the folder before stays possible: the entry may be gone). */
+  popd(env: Env): void {
+    const stack = env.dirStack;
+    const before = env.cwd;
+    if (!stack || !before) {
+      env.cwd = undefined;
+      return;
+    }
+    const [top, ...rest] = stack;
+    if (!top) return;
+    env.oldCwd = before;
+    env.cwd = unique([...before, ...top]).slice(0, 16);
+    env.dirStack = rest;
+  }
+
+  /**
+   * `/proc/self/cwd` is the shell's own working folder and `/proc/self/root` the root: the agent's
+   * realpath would resolve them in its own process. Another process's folder is unknown.
+   */
+  procPath(value: string, env: Env): string[] | undefined {
+    const match = /^\/proc\/(self|thread-self|\d+)\/(cwd|root)(\/.*)?$/.exec(value);
+    if (!match) return [value];
+    const rest = match[3] ?? '';
+    if (match[2] === 'root') return [rest || '/'];
+    if (match[1] !== 'self' && match[1] !== 'thread-self') return undefined;
+    return env.cwd?.map((base) => `${base}${rest}`);
   }
 
   homeCandidates(env: Env, user: string): string[] {
@@ -540,6 +742,10 @@ export class Analyzer {
     switch (name) {
       case 'HOME':
         return { kind: 'static', alts: [{ text: this.options.home }] };
+      case 'OLDPWD': {
+        const old = this.oldPwd(env);
+        return old ? { kind: 'static', alts: old.map((text) => ({ text })) } : { kind: 'dynamic' };
+      }
       case 'PWD':
         return env.cwd ? { kind: 'static', alts: env.cwd.map((text) => ({ text })) } : { kind: 'dynamic' };
       case 'IFS':
@@ -580,6 +786,9 @@ export class Analyzer {
     if (CODE_ENV.test(name))
       this.opaque(`sets ${name}, which makes programs load or run other code`, node.text);
     this.setVar(env, name, appends ? { kind: 'dynamic' } : value, false);
+    // bash: setting GLOBIGNORE to a non-empty value turns on dotglob.
+    if (name === 'GLOBIGNORE' && !(value.kind === 'static' && value.alts.every((alt) => alt.text === '')))
+      env.dotglob = true;
   }
 
   private arrayValue(node: Node, env: Env, state: ScriptState): VarValue {
@@ -670,4 +879,39 @@ export function joinRaw(base: string, path: string): string {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
+}
+
+/**
+ * `shopt -s nocaseglob`: every letter in a pattern segment matches either case. Literal segments
+ * are looked up as written, as bash does.
+ */
+export function foldGlobCase(escapedGlob: string): string {
+  return splitSegments(escapedGlob)
+    .map((segment) => {
+      if (!hasGlobChars(segment)) return segment;
+      let out = '';
+      let inClass = false;
+      for (let i = 0; i < segment.length; i++) {
+        let ch = segment[i] ?? '';
+        if (ch === '\\' && i + 1 < segment.length) ch = segment[++i] ?? '';
+        else if (ch === '[' && !inClass) {
+          inClass = true;
+          out += ch;
+          continue;
+        } else if (ch === ']' && inClass) {
+          inClass = false;
+          out += ch;
+          continue;
+        } else if (!/[A-Za-z]/.test(ch)) {
+          out += ch;
+          continue;
+        }
+        const other = ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
+        if (!/[A-Za-z]/.test(ch)) out += inClass ? ch : escapeGlob(ch);
+        else out += inClass ? `${ch}${other}` : `[${ch}${other}]`;
+      }
+      return out;
+    })
+    .join('/')
+    .replace(/^/, escapedGlob.startsWith('/') ? '/' : '');
 }

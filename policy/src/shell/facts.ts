@@ -36,7 +36,20 @@ export type PathTarget =
   /** An absolute escaped glob (the shell expands it; the filesystem is not read here). */
   | { kind: 'glob'; raw: string; dot: boolean }
   /** Not statically known; `hint` is an escaped glob that covers the known part, if any. */
-  | { kind: 'unknown'; hint?: string; text: string };
+  | { kind: 'unknown'; hint?: string; text: string }
+  /**
+   * Files whose name matches `name` anywhere below `root` (absolute, not normalised): the include
+   * filter of a search (`grep --include=.env`, `rg -g .env`, `git grep -- '*.env'`, Grep's glob).
+   * `name` is a glob of names as those tools take it: `*` and `?` match a leading dot.
+   */
+  | { kind: 'search'; root: string; name: string; nocase?: boolean };
+
+/** How a recursive access walks (PathFact.followsLinks, PathFact.deletes). */
+export interface PathMarks {
+  followsLinks?: boolean;
+  deletes?: boolean;
+  noFollow?: boolean;
+}
 
 export interface PathFact {
   op: PathOp;
@@ -47,6 +60,14 @@ export interface PathFact {
   source: string;
   /** Checked only against deny lists and self-protection: literals found in opaque code, program files run by path. */
   denyListsOnly?: boolean;
+  /** The recursion follows symlinks below the path (`grep -R`, `cp -rL`, `tar -h`, `find -L`, `zip -r`). */
+  followsLinks?: boolean;
+  /** The path is deleted or moved away (`rm`, `rmdir`, `mv` sources, `find -delete`, `git clean`). */
+  deletes?: boolean;
+  /** Checked only against self-protection (the files a `find -name X -delete` deletes, as a glob). */
+  protectionOnly?: boolean;
+  /** A symlink named by the path is not followed: `rm link`, `du link`, `mv link x`, `tar c link` act on the link itself. */
+  noFollow?: boolean;
 }
 
 export interface HostFact {

@@ -151,7 +151,9 @@ function finishWord(chunks: Chunk[], scope: ExpansionScope): Field[] | undefined
   if (!braced) return undefined;
   const fields: Field[] = [];
   for (const word of braced) {
-    for (const withTilde of tildeExpand(word, scope)) {
+    const tildes = tildeExpand(word, scope);
+    if (!tildes) return undefined;
+    for (const withTilde of tildes) {
       for (const piece of withTilde.split(SPLIT)) {
         if (piece === '' && (splitSeen || !quotedSeen)) continue;
         const value = unescapeGlob(piece);
@@ -162,7 +164,8 @@ function finishWord(chunks: Chunk[], scope: ExpansionScope): Field[] | undefined
   return fields;
 }
 
-function tildeExpand(escaped: string, scope: ExpansionScope): string[] {
+/** Undefined when the expansion is not statically known (`~-` with OLDPWD unknown). */
+function tildeExpand(escaped: string, scope: ExpansionScope): string[] | undefined {
   if (!escaped.startsWith('~')) return [escaped];
   let end = 1;
   while (end < escaped.length && escaped[end] !== '/' && escaped[end] !== SPLIT) {
@@ -170,14 +173,12 @@ function tildeExpand(escaped: string, scope: ExpansionScope): string[] {
     end++;
   }
   const user = escaped.slice(1, end);
-  if (user !== '' && !/^[A-Za-z0-9._-]+$/.test(user)) {
-    if (user === '+' || user === '-') {
-      const value = scope.lookup(user === '+' ? 'PWD' : 'OLDPWD');
-      if (value.kind !== 'static') return [escaped];
-      return value.alts.map((alt) => escapeAll(alt.text) + escaped.slice(end));
-    }
-    return [escaped];
+  if (user === '+' || user === '-') {
+    const value = scope.lookup(user === '+' ? 'PWD' : 'OLDPWD');
+    if (value.kind !== 'static') return undefined;
+    return value.alts.map((alt) => escapeAll(alt.text) + escaped.slice(end));
   }
+  if (user !== '' && !/^[A-Za-z0-9._-]+$/.test(user)) return [escaped];
   const homes = scope.homeOf(user);
   if (homes.length === 0) return [escaped];
   return homes.map((home) => escapeAll(home) + escaped.slice(end));
@@ -186,7 +187,7 @@ function tildeExpand(escaped: string, scope: ExpansionScope): string[] {
 function assignmentTildes(escaped: string, scope: ExpansionScope): string[] {
   let results: string[] = [];
   escaped.split(':').forEach((part, index) => {
-    const expanded = tildeExpand(part, scope);
+    const expanded = tildeExpand(part, scope) ?? [part];
     results =
       index === 0 ? expanded : results.flatMap((prefix) => expanded.map((value) => `${prefix}:${value}`));
   });

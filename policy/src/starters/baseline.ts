@@ -30,11 +30,15 @@ rules:
       - "~/.docker/config.json"
       - "~/.oci/**"
       - "**/.aws/credentials"
+      - "~/.terraform.d/credentials.tfrc.json"
+      - "~/.terraformrc"
+      - "~/.config/containers/auth.json"
+      - "**/rclone.conf"
     effect: deny
     reason: Cloud credentials are off limits
 
   - id: gpg-and-keychains
-    paths: ["~/.gnupg/**", "**/.gnupg/**", "~/.password-store/**", "~/Library/Keychains/**"]
+    paths: ["~/.gnupg/**", "**/.gnupg/**", "~/.password-store/**", "~/Library/Keychains/**", "~/.local/share/keyrings/**"]
     effect: deny
     reason: GPG keys and keychains are off limits
 
@@ -42,10 +46,20 @@ rules:
     paths:
       - "~/.netrc"
       - "~/.git-credentials"
-      - "~/.config/gh/hosts.yml"
+      - "~/.config/git/credentials"
+      - "~/.config/gh/**"
+      - "~/.config/hub"
       - "~/.pypirc"
       - "~/.npmrc"
       - "~/.config/op/**"
+      - "~/.claude/.credentials.json"
+      - "~/.cargo/credentials"
+      - "~/.cargo/credentials.toml"
+      - "~/.gem/credentials"
+      - "~/.pgpass"
+      - "~/.vault-token"
+      - "~/.config/composer/auth.json"
+      - "~/.composer/auth.json"
     effect: deny
     reason: Files that hold access tokens are off limits
 
@@ -55,7 +69,7 @@ rules:
     reason: System configuration under /etc is off limits
 
   - id: env-files
-    paths: ["**/.env", "**/.env.*"]
+    paths: ["**/.env", "**/.env.*", "**/.env-*", "**/.env_*", "**/*.env", "**/.envrc"]
     except: ["**/.env.example", "**/.env.sample", "**/.env.template", "**/.env.dist"]
     effect: deny
     reason: .env files hold secrets and are off limits

@@ -100,12 +100,17 @@ rules:
     reason: SSH keys and configuration are off limits
 
   - id: cloud-credentials
-    paths: ["~/.aws/**", "~/.azure/**", "~/.config/gcloud/**", "~/.kube/**", "~/.docker/config.json", "**/.aws/credentials"]
+    paths: ["~/.aws/**", "~/.azure/**", "~/.config/gcloud/**", "~/.kube/**", "~/.docker/config.json", "**/.aws/credentials", "~/.terraform.d/credentials.tfrc.json", "~/.terraformrc", "~/.config/containers/auth.json", "**/rclone.conf"]
     effect: deny
     reason: Cloud credentials are off limits
 
+  - id: token-files
+    paths: ["~/.netrc", "~/.git-credentials", "~/.config/git/credentials", "~/.config/gh/**", "~/.config/hub", "~/.pypirc", "~/.npmrc", "~/.config/op/**", "~/.claude/.credentials.json", "~/.cargo/credentials", "~/.cargo/credentials.toml", "~/.gem/credentials", "~/.pgpass", "~/.vault-token", "~/.config/composer/auth.json", "~/.composer/auth.json"]
+    effect: deny
+    reason: Files that hold access tokens are off limits
+
   - id: gpg-and-keychains
-    paths: ["~/.gnupg/**", "**/.gnupg/**", "~/Library/Keychains/**"]
+    paths: ["~/.gnupg/**", "**/.gnupg/**", "~/.password-store/**", "~/Library/Keychains/**", "~/.local/share/keyrings/**"]
     effect: deny
     reason: GPG keys and keychains are off limits
 
@@ -115,10 +120,17 @@ rules:
     reason: System configuration under /etc is off limits
 
   - id: env-files
-    paths: ["**/.env", "**/.env.*"]
+    paths: ["**/.env", "**/.env.*", "**/.env-*", "**/.env_*", "**/*.env", "**/.envrc"]
     except: ["**/.env.example", "**/.env.sample", "**/.env.template"]
     effect: deny
     reason: .env files hold secrets and are off limits
+
+  - id: git-hooks-and-config
+    description: Git runs hooks and programs named in .git/config (core.hooksPath, core.fsmonitor, filters) on later git commands
+    paths: ["**/.git/hooks/**", "**/.git/config", "**/.git/info/attributes"]
+    access: write
+    effect: deny
+    reason: The strict policy does not let a session plant git hooks or change the repository's git configuration
 
   - id: ceros-and-claude-configuration
     paths:

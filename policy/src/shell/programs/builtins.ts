@@ -1,4 +1,5 @@
 import { getopt, hasOption, optionValues, staticValue } from '../getopt.ts';
+import type { Field } from '../words.ts';
 import { isStatic, joinAsShell, none, runCode, runInner, shellScript } from './helpers.ts';
 import { createFamily } from './registry.ts';
 
@@ -33,11 +34,9 @@ define([
   'return',
   'unalias',
   'type',
-  'hash',
   'help',
   'clear',
   'tput',
-  'let',
   'test',
   '[',
   'umask',
@@ -90,7 +89,6 @@ define([
   'unset',
   'compgen',
   'complete',
-  'dirs',
 ], none);
 define('enable', (a, call) => {
   if (call.args.some((arg) => /^-[a-zA-Z]*f/.test(staticValue(arg) ?? '')))
@@ -99,13 +97,34 @@ define('enable', (a, call) => {
 
 // Builtins with effects on the shell state
 
-define(['cd', 'pushd', 'chdir'], (a, call) => {
-  const target = call.args.find((arg) => !(isStatic(arg) && /^-[LPe@]+$/.test(arg.value)));
-  a.setCwd(call.env, target);
+const cdTarget = (args: readonly Field[]) =>
+  args.find((arg) => !(isStatic(arg) && /^-[LPe@n]+$/.test(arg.value)));
+define(['cd', 'chdir'], (a, call) => a.setCwd(call.env, cdTarget(call.args)));
+define('pushd', (a, call) => a.pushd(call.env, cdTarget(call.args)));
+define('popd', (a, call) => a.popd(call.env));
+define('dirs', (_a, call) => {
+  if (call.args.some((arg) => staticValue(arg) === '-c')) call.env.dirStack = [];
 });
-define('popd', (a, call) => {
-  call.env.cwd = undefined;
-  void a;
+define('hash', (a, call) => {
+  const parsed = getopt(call.args, { short: 'pd', long: [] });
+  if (hasOption(parsed, '-r')) call.env.hashed.clear();
+  for (const name of optionValues(parsed, '-d')) {
+    const value = staticValue(name);
+    if (value) call.env.hashed.delete(value);
+  }
+  const [program] = optionValues(parsed, '-p');
+  if (!program) return;
+  for (const name of parsed.positional) {
+    const value = staticValue(name);
+    if (value === undefined) a.opaque('hash -p names a command that is not statically known', call.text);
+    else call.env.hashed.set(value, program);
+  }
+});
+// Array subscripts in arithmetic are expanded when evaluated: `let 'a[$(id)]=1'` runs id.
+define('let', (a, call) => {
+  for (const arg of call.args)
+    if (!isStatic(arg) || /\$\(|`|\$\{/.test(arg.value))
+      a.opaque('let evaluates an expression that can run commands', isStatic(arg) ? arg.value : arg.text);
 });
 define(['source', '.'], (a, call) => {
   const [file, ...rest] = call.args;
@@ -134,6 +153,9 @@ define('alias', (a, call) => {
 });
 define(['read', 'mapfile', 'readarray', 'getopts'], (a, call) => {
   const parsed = getopt(call.args, { short: 'adnNptuCcOs', long: [] });
+  // `mapfile -C CALLBACK` evaluates the callback as shell code for every chunk of lines.
+  if (call.name === 'mapfile' || call.name === 'readarray')
+    for (const callback of optionValues(parsed, '-C')) runCode(a, call, callback, [], `${call.name} -C`);
   for (const name of [...parsed.positional, ...optionValues(parsed, '-a')]) {
     const value = staticValue(name);
     if (value && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value))
@@ -149,9 +171,15 @@ define('printf', (a, call) => {
 });
 define('shopt', (a, call) => {
   const parsed = getopt(call.args, {});
-  if (hasOption(parsed, '-s') && parsed.positional.some((arg) => staticValue(arg) === 'dotglob'))
-    call.env.dotglob = true;
-  void a;
+  const setting = hasOption(parsed, '-s') ? true : hasOption(parsed, '-u') ? false : undefined;
+  if (setting === undefined) return;
+  for (const arg of parsed.positional) {
+    const option = staticValue(arg);
+    if (option === undefined) a.opaque('shopt changes an option that is not statically known', call.text);
+    // Turning an option off is ignored for dotglob: matching more names is the safe side.
+    else if (option === 'dotglob') call.env.dotglob ||= setting;
+    else if (option === 'nocaseglob') call.env.nocaseglob ||= setting;
+  }
 });
 define(['exec'], (a, call) => {
   const parsed = getopt(call.args, { short: 'a', stopAtPositional: true });

@@ -1,7 +1,7 @@
 import type { Analyzer, Invocation } from '../analyze.ts';
-import type { PathOp } from '../facts.ts';
+import type { PathMarks, PathOp } from '../facts.ts';
 import { getopt, hasOption, optionValues, staticValue } from '../getopt.ts';
-import { type FileSpec, files, isStatic, paths } from './helpers.ts';
+import { type FileSpec, files, isStatic, paths, runInner } from './helpers.ts';
 import { createFamily } from './registry.ts';
 
 /** Core file utilities: readers (`cat`, `head`, `sort`...), listings (`ls`, `du`, `tree`), writers (`tee`, `touch`, `rm`, `chmod`...), `cp`, `mv`, `install`, `ln`, `dd`. */
@@ -98,7 +98,7 @@ const READERS = [
   'mimetype',
 ];
 // No short option is declared as taking a value here: a wrong guess would swallow a path.
-define(READERS, files({ pos: 'read', long: ['files0-from'], optionPaths: { '--files0-from': 'read' } }));
+define(READERS, files({ pos: 'read', long: ['files0-from'], namesFrom: ['--files0-from'] }));
 define(['head', 'tail'], files({
   pos: 'read',
   short: 'nc',
@@ -153,32 +153,36 @@ define(['diff', 'diff3', 'sdiff', 'colordiff'], files({
     '--output': 'write',
   },
 }));
-define(
-  'sort',
-  files({
-    pos: 'read',
-    short: 'kotST',
-    long: [
-      'key',
-      'output',
-      'field-separator',
-      'buffer-size',
-      'temporary-directory',
-      'parallel',
-      'files0-from',
-      'random-source',
-      'compress-program',
-    ],
-    optionPaths: {
-      '-o': 'write',
-      '--output': 'write',
-      '--files0-from': 'read',
-      '--random-source': 'read',
-      '-T': 'write',
-      '--temporary-directory': 'write',
-    },
-  }),
-);
+const sortFiles = files({
+  pos: 'read',
+  short: 'kotST',
+  long: [
+    'key',
+    'output',
+    'field-separator',
+    'buffer-size',
+    'temporary-directory',
+    'parallel',
+    'files0-from',
+    'random-source',
+    'compress-program',
+  ],
+  optionPaths: {
+    '-o': 'write',
+    '--output': 'write',
+    '--random-source': 'read',
+    '-T': 'write',
+    '--temporary-directory': 'write',
+  },
+  namesFrom: ['--files0-from'],
+});
+// sort runs the compress program (and it with -d) on its temporary data.
+define('sort', (a, call) => {
+  const parsed = getopt(call.args, { long: ['compress-program'] });
+  for (const program of optionValues(parsed, '--compress-program'))
+    runInner(a, call, [program], call.env, { kind: 'unknown', text: 'sort temporary data' });
+  sortFiles(a, call);
+});
 define(
   'uniq',
   files({
@@ -254,7 +258,10 @@ define(['du', 'ncdu', 'dust'], files({
   long: ['max-depth', 'block-size', 'threshold', 'exclude', 'exclude-from', 'files0-from', 'time-style'],
   recursive: true,
   defaultCwd: true,
-  optionPaths: { '-X': 'read', '--exclude-from': 'read', '--files0-from': 'read' },
+  optionPaths: { '-X': 'read', '--exclude-from': 'read' },
+  namesFrom: ['--files0-from'],
+  followWith: ['-L', '--dereference'],
+  noFollowUnless: ['-L', '--dereference', '-D', '-H', '--dereference-args'],
 }));
 define(
   'tree',
@@ -279,8 +286,15 @@ define(
     optionPaths: { '-r': 'read', '--reference': 'read' },
   }),
 );
-define(['mkdir', 'rmdir', 'mkfifo', 'mknod', 'unlink'], files({ pos: 'write', short: 'm', long: ['mode'] }));
-define(['rm', 'srm', 'trash', 'trash-put'], files({ pos: 'write', recursive: true }));
+define(['mkdir', 'mkfifo', 'mknod'], files({ pos: 'write', short: 'm', long: ['mode'] }));
+// Deleting a symlink removes the link, not its target (`rm -r link/` with the slash does follow).
+define(['rmdir', 'unlink'], files({ pos: 'write', deletes: true, noFollowUnless: [] }));
+define(['rm', 'srm', 'trash', 'trash-put'], files({
+  pos: 'write',
+  recursive: true,
+  deletes: true,
+  noFollowUnless: [],
+}));
 define('shred', files({ pos: 'write', short: 'ns', long: ['iterations', 'size', 'random-source'] }));
 define(
   'truncate',
@@ -298,7 +312,15 @@ define(['chmod', 'chown', 'chgrp', 'chattr', 'chflags', 'chcon'], (a, call) => {
   const targets = parsed.positional;
   const recursive = hasOption(parsed, '-R', '--recursive');
   paths(a, call, reference, 'read', false, '--reference');
-  paths(a, call, targets, 'write', recursive, 'target');
+  paths(
+    a,
+    call,
+    targets,
+    'write',
+    recursive,
+    'target',
+    hasOption(parsed, '-L') ? { followsLinks: true } : {},
+  );
 });
 define(
   'setfacl',
@@ -339,10 +361,14 @@ define(['ln', 'gln', 'link'], (a, call) => {
   const folder = optionValues(parsed, '-t', '--target-directory');
   paths(a, call, folder, 'write', false, 'target folder');
   const positional = parsed.positional;
-  // Creating a link to a protected file is treated as touching it: the link is how it gets read later.
-  if (folder.length > 0 || positional.length === 1)
-    return paths(a, call, positional, 'read', false, 'link target');
-  paths(a, call, positional.slice(0, -1), 'read', false, 'link target');
+  // Creating a link to a protected file is treated as touching it: the link is how it gets read
+  // later. A hard link is the file itself under another name, so writing it writes the target:
+  // it counts as a write too (a symlink is resolved by realpath when it is used).
+  const symbolic = call.name !== 'link' && hasOption(parsed, '-s', '--symbolic');
+  const op: PathOp = symbolic ? 'read' : 'any';
+  const what = symbolic ? 'link target' : 'hard link target';
+  if (folder.length > 0 || positional.length === 1) return paths(a, call, positional, op, false, what);
+  paths(a, call, positional.slice(0, -1), op, false, what);
   const name = positional[positional.length - 1];
   if (name) a.path(name, 'write', false, 'link name', call.env);
 });
@@ -371,18 +397,29 @@ function copyLike(a: Analyzer, call: Invocation, move: boolean): void {
   });
   const recursive = move || hasOption(parsed, '-r', '-R', '-a', '--recursive', '--archive');
   const folder = optionValues(parsed, '-t', '--target-directory');
-  const op: PathOp = move ? 'write' : 'read';
+  // A hard link (`cp -l`) is another name for the same file: writing it later writes the source.
+  const hardLinks = !move && hasOption(parsed, '-l', '--link');
+  const op: PathOp = move ? 'write' : hardLinks ? 'any' : 'read';
+  const dereference = hasOption(parsed, '-L', '--dereference');
+  // mv moves a link, `cp -r` copies links as links (`-L` follows them, `-H` those named here).
+  const marks: PathMarks = move
+    ? { deletes: true, noFollow: true }
+    : recursive && dereference
+      ? { followsLinks: true }
+      : recursive && !hasOption(parsed, '-H')
+        ? { noFollow: true }
+        : {};
   if (folder.length > 0) {
     paths(a, call, folder, 'write', true, 'target folder');
-    paths(a, call, parsed.positional, op, recursive, 'source');
+    paths(a, call, parsed.positional, op, recursive, 'source', marks);
     return;
   }
   const positional = parsed.positional;
   if (positional.length === 1) {
-    paths(a, call, positional, op, recursive, 'source');
+    paths(a, call, positional, op, recursive, 'source', marks);
     return;
   }
-  paths(a, call, positional.slice(0, -1), op, recursive, 'source');
+  paths(a, call, positional.slice(0, -1), op, recursive, 'source', marks);
   const dest = positional[positional.length - 1];
   if (dest) a.path(dest, 'write', recursive, 'destination', call.env);
 }

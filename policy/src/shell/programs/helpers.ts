@@ -1,6 +1,7 @@
 import type { Analyzer, Env, Handler, Invocation, Stdin } from '../analyze.ts';
-import type { PathOp } from '../facts.ts';
-import { getopt, hasOption, type OptionSpec, type ParsedArgs } from '../getopt.ts';
+import type { PathMarks, PathOp } from '../facts.ts';
+import { getopt, hasOption, type OptionSpec, type ParsedArgs, staticValue } from '../getopt.ts';
+import { pathLiterals } from '../path-literals.ts';
 import type { Field } from '../words.ts';
 
 /**
@@ -15,8 +16,90 @@ export function paths(
   op: PathOp,
   recursive: boolean,
   what: string,
+  marks: PathMarks = {},
 ): void {
-  for (const field of fields) a.path(field, op, recursive, `${call.name} ${what}`, call.env);
+  for (const field of fields) a.path(field, op, recursive, `${call.name} ${what}`, call.env, false, marks);
+}
+
+/**
+ * A flag's value that the program runs as a command line (`go test -exec`, `git grep -O`,
+ * `nodemon --exec`): analysed as shell code in a child shell; opaque when not statically known.
+ */
+export function runValue(a: Analyzer, call: Invocation, value: Field | undefined, label: string): void {
+  if (!value) return;
+  if (!isStatic(value)) {
+    a.opaque(`${label} runs a command that is not statically known`, value.text);
+    return;
+  }
+  a.runScript(value.value, a.childShellEnv(call.env, []), call.depth + 1);
+}
+
+/**
+ * File names a program reads from a list (`tar -T`, `cpio -o`, `--files0-from`, `zip -@`):
+ * from standard input when `list` is `-` or `/dev/stdin` (or absent), else from a file. Names
+ * that are statically known are checked; a list ceros cannot see is opaque.
+ */
+export function namesFrom(
+  a: Analyzer,
+  call: Invocation,
+  list: Field | undefined,
+  op: PathOp,
+  what: string,
+  recursive = false,
+  marks: PathMarks = {},
+): void {
+  const fromStdin =
+    list === undefined || (isStatic(list) && /^(?:-|\/dev\/stdin|\/dev\/fd\/0)$/.test(list.value));
+  if (!fromStdin) {
+    a.path(list, 'read', false, `${call.name} ${what} list`, call.env);
+    a.opaque(
+      `${call.name} reads the names of the files it ${op === 'read' ? 'reads' : 'touches'} from a file`,
+      call.text,
+    );
+    return;
+  }
+  const stdin = call.stdin;
+  if (stdin.kind === 'text') {
+    for (const name of stdin.text.split(/[\n\u0000]/)) {
+      const trimmed = name.trim();
+      if (trimmed)
+        a.path(
+          field(trimmed),
+          op,
+          marks.followsLinks === true,
+          `${call.name} ${what} (from standard input)`,
+          call.env,
+          false,
+          marks,
+        );
+    }
+  } else if (stdin.kind === 'fields')
+    paths(a, call, stdin.fields, op, recursive, `${what} (from standard input)`, marks);
+  else if (stdin.kind === 'file') {
+    a.path(stdin.field, 'read', false, `${call.name} ${what} list`, call.env);
+    a.opaque(`${call.name} reads the names of the files it touches from a file`, call.text);
+  } else if (stdin.kind === 'unknown')
+    a.opaque(`${call.name} reads the names of the files it touches from a pipe`, stdin.text);
+}
+
+/**
+ * Tools whose subcommand runs a command line given as the remaining words (`uv run`, `poetry
+ * run`, `bundle exec`, `npm exec`, `pnpm dlx`, `bun x`): options before the command are skipped
+ * per `spec`, then `skip` words (an environment name, a profile), then the command runs as is.
+ * Any other subcommand is a developer tool.
+ */
+export function subcommandRunner(
+  runs: Readonly<Record<string, { spec?: OptionSpec; skip?: number }>>,
+  otherwise: Handler = devTool,
+): Handler {
+  return (a, call) => {
+    const [sub, ...rest] = call.args;
+    const run = runs[staticValue(sub) ?? ''];
+    if (!run) return otherwise(a, call);
+    const parsed = getopt(rest, { ...run.spec, stopAtPositional: true });
+    const command = parsed.positional.slice(run.skip ?? 0);
+    if (command.length > 0) runInner(a, call, command);
+  };
 }
 
 export const field = (value: string): Field => ({ kind: 'static', value });
@@ -142,7 +225,11 @@ function optionCandidates(a: Analyzer, call: Invocation, parsed: ParsedArgs, op:
 
 // Unknown programs and simple file programs
 
-/** Unknown program: every argument may be a file it reads or writes. */
+/**
+ * Unknown program: every argument may be a file it reads or writes, and an argument that looks
+ * like code (`ssh-agent sh -c '...'`, `hyperfine 'cat ...'`) may name files inside it: those are
+ * checked against the deny lists, as for any code ceros cannot analyse.
+ */
 export const generic: Handler = (a, call) => {
   const parsed = getopt(call.args, {});
   for (const arg of parsed.positional) {
@@ -152,7 +239,17 @@ export const generic: Handler = (a, call) => {
     a.path(arg, 'any', false, `${call.name} argument`, call.env);
   }
   optionCandidates(a, call, parsed, 'any');
+  codeLiterals(a, call, call.args);
 };
+
+/** Paths named inside arguments that look like code: checked against deny lists only. */
+export function codeLiterals(a: Analyzer, call: Invocation, args: readonly Field[]): void {
+  for (const arg of args) {
+    if (!isStatic(arg) || !/[\s;|&()'"`$]/.test(arg.value)) continue;
+    for (const literal of pathLiterals(arg.value, a.options.home))
+      a.path(field(literal), 'any', false, `${call.name} argument (a path inside)`, call.env, true);
+  }
+}
 
 /** Developer tools whose plain words are subcommands or package names: only path-like words are files. */
 export const devTool: Handler = (a, call) => {
@@ -186,6 +283,14 @@ export interface FileSpec extends OptionSpec {
   lastWrites?: boolean;
   /** The second positional is written (uniq in out, xxd in out). */
   secondWrites?: boolean;
+  /** Options that make the recursion follow symlinks (`grep -R`, `du -L`). */
+  followWith?: readonly string[];
+  /** A symlink argument is acted on itself (`rm link`, `du link`), unless one of these options is given. */
+  noFollowUnless?: readonly string[];
+  /** The arguments are deleted (`rm`, `rmdir`, `unlink`, `shred -u`). */
+  deletes?: boolean;
+  /** Options whose value is a list of file names (`--files0-from`), `-` for standard input. */
+  namesFrom?: readonly string[];
 }
 
 export function files(spec: FileSpec): Handler {
@@ -195,21 +300,38 @@ export function files(spec: FileSpec): Handler {
     let positional = parsed.positional;
     const skip = spec.skipUnless && hasOption(parsed, ...spec.skipUnless) ? 0 : (spec.skip ?? 0);
     positional = positional.slice(skip);
+    const marks: PathMarks = {
+      ...(spec.followWith && hasOption(parsed, ...spec.followWith) ? { followsLinks: true } : {}),
+      ...(spec.noFollowUnless && !hasOption(parsed, ...spec.noFollowUnless) ? { noFollow: true } : {}),
+      ...(spec.deletes ? { deletes: true } : {}),
+    };
     for (const option of parsed.options) {
+      if (spec.namesFrom?.includes(option.name)) {
+        namesFrom(
+          a,
+          call,
+          option.value,
+          spec.pos === 'none' ? 'read' : spec.pos,
+          option.name,
+          recursive,
+          marks,
+        );
+        continue;
+      }
       const op = spec.optionPaths?.[option.name];
       if (op && option.value) a.path(option.value, op, false, `${call.name} ${option.name}`, call.env);
     }
     const pos = spec.pos;
     if (pos === 'none') return;
     if (positional.length === 0 && spec.defaultCwd) {
-      a.path(field('.'), pos, recursive, `${call.name} (working folder)`, call.env);
+      a.path(field('.'), pos, recursive, `${call.name} (working folder)`, call.env, false, marks);
       return;
     }
     positional.forEach((arg, index) => {
       const writes =
         (spec.lastWrites && index === positional.length - 1 && positional.length > 1) ||
         (spec.secondWrites && index === 1);
-      a.path(arg, writes ? 'write' : pos, recursive, `${call.name} argument`, call.env);
+      a.path(arg, writes ? 'write' : pos, recursive, `${call.name} argument`, call.env, false, marks);
     });
   };
 }

@@ -1,4 +1,4 @@
-import type { Handler } from '../analyze.ts';
+import type { Analyzer, Handler, Invocation } from '../analyze.ts';
 import { getopt, staticValue } from '../getopt.ts';
 import type { Field } from '../words.ts';
 import {
@@ -10,6 +10,7 @@ import {
   oneLiner,
   paths,
   runCode,
+  runInner,
   shellScript,
   shellStdin,
 } from './helpers.ts';
@@ -109,6 +110,23 @@ interface InterpreterSpec {
   module?: string;
   /** `perl -i`, `ruby -i`: the files are edited in place. */
   inPlace?: string;
+  /**
+   * Sees every option value (`-r`, `--import`, `-M`, `-d`), for those that load code or read
+   * files before the script: `node -r ./x.js`, `node --env-file=.env`, `php -d auto_prepend_file=`.
+   */
+  inspect?: (a: Analyzer, call: Invocation, option: string, value: Field) => void;
+}
+
+/** A module loaded before the script: a file path is read like a script, code in a URL is opaque. */
+function preloadModule(a: Analyzer, call: Invocation, option: string, value: Field): void {
+  if (!isStatic(value))
+    return a.opaque(`${call.name} ${option} loads a module that is not statically known`, value.text);
+  const text = value.value;
+  if (/^(?:data|https?|blob):/i.test(text))
+    return a.opaque(`${call.name} ${option} loads code from a URL`, text);
+  const path = text.replace(/^file:(?:\/\/[^/]*)?/i, '');
+  if (/^[./~]/.test(path) || (path.includes('/') && !path.startsWith('@')))
+    a.path(field(path), 'read', false, `${call.name} ${option} module`, call.env);
 }
 
 /**
@@ -140,7 +158,11 @@ function interpreter(spec: InterpreterSpec): Handler {
           code = inline !== undefined ? field(inline) : args[++index];
           continue;
         }
-        if (spec.valueLong?.includes(name ?? '') && inline === undefined && takesNext(index + 1)) index++;
+        if (spec.valueLong?.includes(name ?? '')) {
+          const given =
+            inline !== undefined ? field(inline) : takesNext(index + 1) ? args[++index] : undefined;
+          if (given) spec.inspect?.(a, call, `--${name}`, given);
+        } else if (inline !== undefined) spec.inspect?.(a, call, `--${name}`, field(inline));
         continue;
       }
       for (let k = 1; k < value.length; k++) {
@@ -159,9 +181,13 @@ function interpreter(spec: InterpreterSpec): Handler {
           index += attached ? 1 : 2;
           break outer;
         }
-        if (spec.attached?.includes(letter)) continue outer;
+        if (spec.attached?.includes(letter)) {
+          if (attached) spec.inspect?.(a, call, `-${letter}`, field(attached));
+          continue outer;
+        }
         if (spec.value?.includes(letter)) {
-          if (!attached && takesNext(index + 1)) index++;
+          const given = attached ? field(attached) : takesNext(index + 1) ? args[++index] : undefined;
+          if (given) spec.inspect?.(a, call, `-${letter}`, given);
           continue outer;
         }
       }
@@ -204,6 +230,12 @@ define(['python', 'python2', 'python3', 'pypy', 'pypy3', 'ipython'], interpreter
 define(['node', 'nodejs'], interpreter({
   code: 'ep',
   value: 'rC',
+  inspect: (a, call, option, value) => {
+    if (['-r', '--require', '--import', '--loader', '--experimental-loader'].includes(option))
+      preloadModule(a, call, option, value);
+    else if (option === '--env-file' || option === '--env-file-if-exists')
+      a.path(value, 'read', false, `${call.name} ${option}`, call.env);
+  },
   codeLong: ['eval', 'print'],
   valueLong: [
     'require',
@@ -221,11 +253,39 @@ define(['node', 'nodejs'], interpreter({
     'test-reporter-destination',
   ],
 }));
-define(['perl', 'perl5'], interpreter({ code: 'eE', attached: 'IMmxdDFlC0', inPlace: 'i' }));
-define(['ruby', 'irb'], interpreter({ code: 'e', value: 'IrCEF', attached: 'KTWx0', inPlace: 'i' }));
+define(['perl', 'perl5'], interpreter({
+  code: 'eE',
+  attached: 'IMmxdDFlC0',
+  inPlace: 'i',
+  // `-M'Foo;system(...)'` is `use Foo;system(...);`: code, not a module name.
+  inspect: (a, call, option, value) => {
+    if ((option === '-M' || option === '-m') && isStatic(value) && /[;\s(){}'"`]/.test(value.value))
+      a.opaque(`${call.name} ${option} with code`, value.value);
+  },
+}));
+define(['ruby', 'irb'], interpreter({
+  code: 'e',
+  value: 'IrCEF',
+  attached: 'KTWx0',
+  inPlace: 'i',
+  inspect: (a, call, option, value) => {
+    if (option === '-r') preloadModule(a, call, option, value);
+  },
+}));
 define(['php', 'php-cgi'], interpreter({
   code: 'rBRFE',
   value: 'cdzt',
+  // `-d auto_prepend_file=F` runs F before the script; `-d extension=` loads native code.
+  inspect: (a, call, option, value) => {
+    if (option === '-c') a.path(value, 'read', false, `${call.name} -c`, call.env);
+    if (option !== '-d' || !isStatic(value)) return;
+    const setting = /^\s*([A-Za-z_.]+)\s*=\s*(.*)$/.exec(value.value);
+    if (!setting) return;
+    if (/^auto_(?:prepend|append)_file$/.test(setting[1] ?? ''))
+      a.path(field(setting[2] ?? ''), 'read', false, `${call.name} -d ${setting[1]}`, call.env);
+    else if (/extension|preload|open_basedir|disable_functions/.test(setting[1] ?? ''))
+      a.opaque(`${call.name} -d ${setting[1]} loads code or lifts restrictions`, value.value);
+  },
   codeLong: ['run', 'process-begin', 'process-code', 'process-end'],
 }));
 define([
@@ -284,6 +344,27 @@ define('bun', (a, call) => {
   const code = args.findIndex((arg) => ['-e', '--eval', '-p', '--print'].includes(staticValue(arg) ?? ''));
   if (code >= 0) return oneLiner(a, call, args[code + 1]);
   if (first === 'exec') return runCode(a, call, args[1], [], 'bun exec');
+  // `bun x PKG ARGS` is bunx.
+  if (first === 'x') {
+    const command = getopt(args.slice(1), {
+      long: ['package', 'bun-version'],
+      short: 'p',
+      stopAtPositional: true,
+    }).positional;
+    if (command.length > 0) runInner(a, call, command);
+    return;
+  }
+  for (let k = 0; k < args.length; k++) {
+    const flag = staticValue(args[k]) ?? '';
+    const [name, inline] = flag.split(/=(.*)/s);
+    if (name === '-r' || name === '--preload' || name === '--require' || name === '--import') {
+      const value = inline !== undefined ? field(inline) : args[k + 1];
+      if (value) preloadModule(a, call, name, value);
+    } else if (name === '--env-file') {
+      const value = inline !== undefined ? field(inline) : args[k + 1];
+      if (value) a.path(value, 'read', false, 'bun --env-file', call.env);
+    }
+  }
   if (first && /\.(?:[cm]?[jt]sx?|sh)$/.test(first))
     return a.path(args[0] as Field, 'read', false, 'bun script', call.env);
   if (first === 'run') {

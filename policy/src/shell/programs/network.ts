@@ -1,6 +1,7 @@
 import type { Analyzer, Invocation } from '../analyze.ts';
+import type { PathMarks } from '../facts.ts';
 import { getopt, hasOption, optionValues, type ParsedArgs, staticValue } from '../getopt.ts';
-import { field, isStatic, paths } from './helpers.ts';
+import { field, isStatic, namesFrom, paths } from './helpers.ts';
 import { createFamily } from './registry.ts';
 import { hostOf, urlArgument } from './urls.ts';
 
@@ -633,14 +634,7 @@ function copyRemote(a: Analyzer, call: Invocation): void {
     paths(
       a,
       call,
-      optionValues(
-        parsed,
-        '--files-from',
-        '--exclude-from',
-        '--include-from',
-        '--password-file',
-        '--read-batch',
-      ),
+      optionValues(parsed, '--exclude-from', '--include-from', '--password-file', '--read-batch'),
       'read',
       false,
       'file',
@@ -664,6 +658,22 @@ function copyRemote(a: Analyzer, call: Invocation): void {
   } else sshOptions(a, call, parsed);
   const positional = parsed.positional;
   const recursive = rsync || hasOption(parsed, '-r');
+  // rsync copies links as links unless -L/--copy-links (or --copy-unsafe-links: exactly the ones
+  // that leave the tree); scp -r follows every link it meets.
+  const follows = rsync
+    ? hasOption(parsed, '-L', '--copy-links', '--copy-unsafe-links', '-k', '--copy-dirlinks')
+    : recursive;
+  const sourceMarks: PathMarks = follows ? { followsLinks: true } : rsync ? { noFollow: true } : {};
+  const destMarks: PathMarks =
+    rsync && parsed.options.some((option) => option.name.startsWith('--delete')) ? { deletes: true } : {};
+  if (rsync)
+    for (const list of optionValues(parsed, '--files-from')) {
+      // The names are relative to the source folder.
+      const source = positional.length > 1 ? positional[0] : undefined;
+      const env = a.cloneEnv(call.env);
+      if (source && isStatic(source) && !/^[^/.][^/]*:/.test(source.value)) a.setCwd(env, source);
+      namesFrom(a, { ...call, env }, list, 'read', '--files-from', true, sourceMarks);
+    }
   positional.forEach((arg, index) => {
     const value = staticValue(arg);
     const isDest = index === positional.length - 1 && positional.length > 1;
@@ -671,8 +681,17 @@ function copyRemote(a: Analyzer, call: Invocation): void {
       a.host(hostOf(value?.replace(/:.*$/, '')), 'sftp host');
       return;
     }
+    const marks = isDest ? destMarks : sourceMarks;
     if (value === undefined) {
-      a.path(arg, isDest ? 'write' : 'read', recursive, isDest ? 'destination' : 'source', call.env);
+      a.path(
+        arg,
+        isDest ? 'write' : 'read',
+        recursive,
+        isDest ? 'destination' : 'source',
+        call.env,
+        false,
+        marks,
+      );
       a.host(undefined, `${call.name} endpoint`);
       return;
     }
@@ -681,6 +700,14 @@ function copyRemote(a: Analyzer, call: Invocation): void {
       a.host(hostOf(remote[1]?.replace(/^\[|\]$/g, '')), `${call.name} remote`);
       return;
     }
-    a.path(arg, isDest ? 'write' : 'read', recursive, isDest ? 'destination' : 'source', call.env);
+    a.path(
+      arg,
+      isDest ? 'write' : 'read',
+      recursive,
+      isDest ? 'destination' : 'source',
+      call.env,
+      false,
+      marks,
+    );
   });
 }

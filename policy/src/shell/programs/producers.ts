@@ -93,6 +93,14 @@ export function producerOutput(a: Analyzer, argv: readonly Field[], stdin: Stdin
       if (name === 'rg' && !args.some((arg) => staticValue(arg) === '--files' || staticValue(arg) === '-l'))
         return unknown;
       const starts = name === 'find' || name === 'gfind' ? positional.slice(0, 1) : [];
+      // `find DIR -name X` prints files named X: kept, so what reads them is checked against X.
+      const names = args.flatMap((arg, k) => (/^-i?name$/.test(staticValue(arg) ?? '') ? [args[k + 1]] : []));
+      const findName =
+        starts.length > 0 &&
+        names.length === 1 &&
+        !args.some((arg) => ['-o', '-or', '!', '-not'].includes(staticValue(arg) ?? ''))
+          ? staticValue(names[0])?.replace(/[\\/]/g, '\\$&')
+          : undefined;
       const start = starts[0] ?? field('.');
       const fields: Field[] = [];
       for (const base of env.cwd ?? []) {
@@ -103,7 +111,7 @@ export function producerOutput(a: Analyzer, argv: readonly Field[], stdin: Stdin
               : `${base}/${start.value}`
             : undefined;
         if (dir === undefined) return unknown;
-        const glob = `${escapeGlob(dir)}/${name === 'ls' ? '*' : '**'}`;
+        const glob = `${escapeGlob(dir)}/${name === 'ls' ? '*' : '**'}${findName ? `/${findName}` : ''}`;
         fields.push({
           kind: 'static',
           value: glob,

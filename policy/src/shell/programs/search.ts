@@ -1,6 +1,8 @@
+import { expandBraces } from '../../glob/braces.ts';
 import { escapeGlob } from '../../glob/path-glob.ts';
 import type { Analyzer, Env, Invocation } from '../analyze.ts';
-import { getopt, optionValues, staticValue } from '../getopt.ts';
+import type { PathMarks } from '../facts.ts';
+import { getopt, hasOption, optionValues, type ParsedArgs, staticValue } from '../getopt.ts';
 import type { Field } from '../words.ts';
 import { type FileSpec, field, files, isStatic } from './helpers.ts';
 import { createFamily } from './registry.ts';
@@ -9,7 +11,7 @@ import { createFamily } from './registry.ts';
 const { define, family } = createFamily('search');
 export const search = family;
 
-define(['grep', 'egrep', 'fgrep', 'zgrep', 'ugrep'], files({
+const grepSpec: FileSpec = {
   pos: 'read',
   short: 'efmABCdD',
   long: [
@@ -32,8 +34,48 @@ define(['grep', 'egrep', 'fgrep', 'zgrep', 'ugrep'], files({
   skip: 1,
   skipUnless: ['-e', '-f', '--regexp', '--file'],
   recursiveWith: ['-r', '-R', '--recursive', '--dereference-recursive'],
+  followWith: ['-R', '--dereference-recursive'],
   optionPaths: { '-f': 'read', '--file': 'read', '--exclude-from': 'read', '--include-from': 'read' },
-}));
+};
+define(['grep', 'egrep', 'fgrep', 'zgrep', 'ugrep'], (a, call) => {
+  files(grepSpec)(a, call);
+  const parsed = getopt(call.args, grepSpec);
+  if (hasOption(parsed, '-r', '-R', '--recursive', '--dereference-recursive'))
+    includeFilters(a, call, parsed, grepSpec, optionValues(parsed, '--include'), false);
+});
+
+/**
+ * `--include=.env`, `-g .env`: the search reads the files of that name below each root, which is
+ * what a deny rule on `**\/.env` is about even though a plain recursive search is not counted
+ * against it (`grep -r TODO .` stays allowed).
+ */
+function includeFilters(
+  a: Analyzer,
+  call: Invocation,
+  parsed: ParsedArgs,
+  spec: FileSpec,
+  filters: readonly Field[],
+  nocase: boolean,
+): void {
+  if (filters.length === 0) return;
+  const skip = spec.skipUnless && hasOption(parsed, ...spec.skipUnless) ? 0 : (spec.skip ?? 0);
+  const roots = parsed.positional.slice(skip);
+  for (const filter of filters) {
+    const name = staticValue(filter);
+    if (name === undefined || name.startsWith('!')) continue;
+    for (const root of roots.length > 0 ? roots : [field('.')])
+      for (const alternative of expandBraces(name) ?? [name])
+        a.search(
+          root,
+          alternative.replace(/^(?:\*\*\/)+/, ''),
+          'read',
+          `${call.name} ${name} filter`,
+          call.env,
+          false,
+          nocase,
+        );
+  }
+}
 define(['rg', 'ag', 'ack', 'ack-grep', 'sift', 'pt'], (a, call) => {
   const spec: FileSpec = {
     pos: 'read',
@@ -75,15 +117,18 @@ define(['rg', 'ag', 'ack', 'ack-grep', 'sift', 'pt'], (a, call) => {
     skipUnless: ['-e', '-f', '--regexp', '--file', '--files', '--type-list'],
     recursive: true,
     defaultCwd: true,
+    followWith: ['-L', '--follow'],
     optionPaths: { '-f': 'read', '--file': 'read', '--ignore-file': 'read' },
   };
   const parsed = getopt(call.args, spec);
   for (const pre of optionValues(parsed, '--pre'))
     a.opaque('rg --pre runs a program on every file', staticValue(pre) ?? call.text);
   files(spec)(a, call);
+  includeFilters(a, call, parsed, spec, optionValues(parsed, '-g', '--glob'), false);
+  includeFilters(a, call, parsed, spec, optionValues(parsed, '--iglob'), true);
 });
 define(['find', 'gfind'], (a, call) => findHandler(a, call));
-define(['fd', 'fdfind'], files({
+const fdSpec: FileSpec = {
   pos: 'read',
   short: 'edtEjxXcSo',
   long: [
@@ -106,7 +151,33 @@ define(['fd', 'fdfind'], files({
   skip: 1,
   recursive: true,
   defaultCwd: true,
-}));
+  followWith: ['-L', '--follow'],
+};
+// fd -x/-X runs the rest of the words as a command for its results (all words after it are the command).
+define(['fd', 'fdfind'], (a, call) => {
+  const at = call.args.findIndex((arg) => /^(?:-x|-X|--exec|--exec-batch)$/.test(staticValue(arg) ?? ''));
+  const own = at >= 0 ? call.args.slice(0, at) : call.args;
+  files(fdSpec)(a, { ...call, args: own });
+  if (at < 0) return;
+  const parsed = getopt(own, fdSpec);
+  const roots = parsed.positional.slice(1);
+  const command = call.args.slice(at + 1).filter((arg) => staticValue(arg) !== ';');
+  for (const root of roots.length > 0 ? roots : [field('.')]) {
+    const results = findResults(root, undefined, call.env);
+    const argv = command.some((arg) => isStatic(arg) && arg.value.includes('{'))
+      ? command.map((arg) => (isStatic(arg) && /^\{[/.]*\}$/.test(arg.value) ? results : arg))
+      : [...command, results];
+    if (argv.length > 0)
+      a.runArgv(
+        argv,
+        call.env,
+        { kind: 'none' },
+        [...call.via, `fd ${staticValue(call.args[at])}`],
+        call.text,
+        call.depth + 1,
+      );
+  }
+});
 
 /** Field standing for "any file find would produce under `start`" (optionally named `name`). */
 function findResults(start: Field, name: string | undefined, env: Env): Field {
@@ -186,7 +257,17 @@ function findHandler(a: Analyzer, call: Invocation): void {
       ? staticValue(names[0])
       : undefined;
   const escapedName = simpleName?.replace(/[\\/]/g, '\\$&');
-  for (const start of starts) a.path(start, 'read', true, 'find start', call.env);
+  const follows = args
+    .slice(0, index)
+    .concat(expression)
+    .some((arg) => ['-L', '-follow'].includes(staticValue(arg) ?? ''));
+  // Without -L (or -H) find does not follow a symlink it is given, nor those it meets.
+  const marks: PathMarks = follows
+    ? { followsLinks: true }
+    : args.slice(0, index).some((arg) => staticValue(arg) === '-H')
+      ? {}
+      : { noFollow: true };
+  for (const start of starts) a.path(start, 'read', true, 'find start', call.env, false, marks);
   for (let k = 0; k < expression.length; k++) {
     const token = staticValue(expression[k]);
     if (!token) continue;
@@ -211,7 +292,9 @@ function findHandler(a: Analyzer, call: Invocation): void {
     }
     if (token === '-delete') {
       for (const start of starts)
-        a.path(findResults(start, escapedName, call.env), 'write', true, 'find -delete', call.env);
+        a.path(findResults(start, escapedName, call.env), 'write', true, 'find -delete', call.env, false, {
+          deletes: true,
+        });
       continue;
     }
     if (['-exec', '-execdir', '-ok', '-okdir'].includes(token)) {

@@ -20,6 +20,7 @@ export function pathLine(fact: PathFact): string {
   const target = fact.target;
   if (target.kind === 'path') return `${op} ${target.raw}`;
   if (target.kind === 'glob') return `${op} glob ${target.raw}${target.dot ? ' (dotfiles)' : ''}`;
+  if (target.kind === 'search') return `${op} files named ${target.name} below ${target.root}`;
   return `${op} unknown ${target.text}`;
 }
 

@@ -2,7 +2,7 @@ import type { Analyzer, Invocation } from '../analyze.ts';
 import type { PathOp } from '../facts.ts';
 import { getopt, hasOption, optionValues, staticValue } from '../getopt.ts';
 import type { Field } from '../words.ts';
-import { field, isStatic, joinAsShell, paths, runCode, runInner } from './helpers.ts';
+import { field, isStatic, joinAsShell, namesFrom, paths, runCode, runInner, runValue } from './helpers.ts';
 import { createFamily } from './registry.ts';
 import { patchTargets } from './text.ts';
 import { hostOf } from './urls.ts';
@@ -175,8 +175,16 @@ function gitHandler(a: Analyzer, call: Invocation): void {
     const next = rest[k + 1];
     if (flag === '-x' && (sub === 'rebase' || sub === 'difftool'))
       runCode(a, gitCall, next, [], `git ${sub} -x`);
-    if ((flag === '-O' || flag?.startsWith('--open-files-in-pager')) && sub === 'grep')
-      a.opaque('git grep -O runs a pager program', call.text);
+    if ((flag?.startsWith('-O') || flag?.startsWith('--open-files-in-pager')) && sub === 'grep') {
+      // `-O<cmd>` / `--open-files-in-pager=<cmd>`: git runs the command line with the files found.
+      const inline = flag.startsWith('-O') ? flag.slice(2) : flag.split('=').slice(1).join('=');
+      if (inline) runValue(a, gitCall, field(inline), 'git grep -O');
+      else a.opaque('git grep -O runs the configured pager program', call.text);
+    }
+    if (flag?.startsWith('--template') && (sub === 'clone' || sub === 'init'))
+      a.opaque(`git ${sub} --template installs hooks that run on later git commands`, call.text);
+    if (sub === 'send-email' && /^--(?:to-cmd|cc-cmd|header-cmd|sendmail-cmd|smtp-server)\b/.test(flag ?? ''))
+      a.opaque('git send-email runs a program for addresses or sending', flag ?? call.text);
     if ((flag === '-c' || flag === '--config') && (sub === 'clone' || sub === 'submodule')) {
       const setting = staticValue(next);
       if (setting === undefined || GIT_DANGEROUS_CONFIG.test(setting.split('=')[0] ?? ''))
@@ -261,9 +269,28 @@ function gitHandler(a: Analyzer, call: Invocation): void {
         patchTargets(a, gitCall, patches.length > 0);
       return;
     }
-    case 'bisect':
-      if (staticValue(positional[0]) === 'run')
-        runInner(a, gitCall, positional.slice(1), env, { kind: 'none' });
+    case 'bisect': {
+      // The command is every word after `run`, options included (`git bisect run sh -c '...'`).
+      const at = rest.findIndex((arg) => staticValue(arg) === 'run');
+      if (staticValue(positional[0]) === 'run' && at >= 0)
+        runInner(a, gitCall, rest.slice(at + 1), env, { kind: 'none' });
+      return;
+    }
+    case 'hash-object':
+      // `--stdin-paths` reads the files named on standard input (and stores them in the repository).
+      if (hasOption(parsed, '--stdin-paths')) namesFrom(a, gitCall, undefined, 'read', 'path');
+      paths(a, gitCall, positional, 'read', false, 'path');
+      return;
+    case 'cat-file':
+      if (parsed.options.some((option) => /^--batch(?:-command)?(?:=|$)/.test(option.name))) {
+        const stdin = call.stdin;
+        if (stdin.kind === 'text')
+          for (const line of stdin.text.split('\n'))
+            objectPath(a, gitCall, line.replace(/^(?:contents|info)\s+/, '').trim());
+        else if (stdin.kind !== 'none')
+          a.opaque('git cat-file --batch prints the objects named on standard input', call.text);
+      }
+      revisionPaths(a, gitCall, positional);
       return;
     case 'filter-branch':
     case 'filter-repo':
@@ -273,13 +300,61 @@ function gitHandler(a: Analyzer, call: Invocation): void {
       const op: PathOp = GIT_WRITES.has(sub) ? 'write' : 'read';
       a.path(field('.'), 'read', false, `git ${sub} (repository)`, env);
       paths(a, gitCall, positional, op, op === 'write', 'path');
+      revisionPaths(a, gitCall, positional);
+      pathspecFilters(a, gitCall, positional, op);
+      // `git clean -x` deletes ignored files too: a .claude folder with its local settings goes.
+      if (sub === 'clean' && hasOption(parsed, '-x', '-X') && !hasOption(parsed, '-n', '--dry-run'))
+        a.path(field('.claude'), 'write', true, 'git clean -x', env, false, { deletes: true });
     }
+  }
+}
+
+/**
+ * `REV:path` (`HEAD:.env`, `:0:.env`, `stash@{0}:.env`) names a file as stored in the
+ * repository: showing it reads that file's content even when the working copy has none.
+ * The path is relative to the repository's top folder; ceros resolves it against the working
+ * folder, which deny rules on `**\/name` match either way.
+ */
+function revisionPaths(a: Analyzer, call: Invocation, positional: readonly Field[]): void {
+  for (const arg of positional) if (isStatic(arg) && arg.glob === undefined) objectPath(a, call, arg.value);
+}
+
+function objectPath(a: Analyzer, call: Invocation, object: string): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(object)) return;
+  const match = /^([^:\s]*):(?:[0-3]:)?([^\s]+)$/.exec(object);
+  if (!match) return;
+  const [, revision = '', path = ''] = match;
+  // `:/text` searches commit messages; `rev:` alone is the top tree.
+  if (path === '' || path.startsWith('/') || (revision === '' && object.startsWith(':/'))) return;
+  a.path(field(path), 'read', false, `git object ${revision || '(index)'}:${path}`, call.env);
+}
+
+/**
+ * Pathspecs with wildcards (`git grep KEY -- '*.env'`, `git log -p -- '**\/.env'`): git matches
+ * them itself, `*` across folders too, so they are search filters of the working folder.
+ */
+function pathspecFilters(a: Analyzer, call: Invocation, positional: readonly Field[], op: PathOp): void {
+  for (const arg of positional) {
+    if (!isStatic(arg) || arg.glob !== undefined || !/[*?[]/.test(arg.value)) continue;
+    const spec = arg.value.replace(/^:(?:\/|\(top\))/, '');
+    if (spec.startsWith(':')) continue;
+    const slash = spec.lastIndexOf('/');
+    const folder = slash >= 0 ? spec.slice(0, slash).replace(/(?:^|\/)\*\*$/, '') : '';
+    const name = spec.slice(slash + 1);
+    a.search(
+      folder === '' || /[*?[]/.test(folder) ? '.' : folder,
+      name,
+      op,
+      `git pathspec ${arg.value}`,
+      call.env,
+    );
   }
 }
 
 function looksRemote(value: string | undefined): boolean {
   if (value === undefined) return true;
   return (
+    /^ext::/i.test(value) ||
     /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ||
     /^[^/\s]+@[^/\s:]+:/.test(value) ||
     /^[a-z0-9.-]+\.[a-z]{2,}:/i.test(value)

@@ -10,6 +10,7 @@ import {
   quoteForShell,
   runCode,
   runInner,
+  runValue,
   shellStdin,
 } from './helpers.ts';
 import { createFamily } from './registry.ts';
@@ -224,7 +225,100 @@ define('flock', (a, call) => {
   if (lock && !(isStatic(lock) && /^\d+$/.test(lock.value)))
     a.path(lock, 'write', false, 'flock lock file', call.env);
   for (const command of optionValues(parsed, '-c', '--command')) runCode(a, call, command, [], 'flock -c');
+  // `flock FILE -c CODE`: the options may follow the lock file.
+  const code = staticValue(rest[0]);
+  if (code === '-c' || code === '--command') return runCode(a, call, rest[1], [], 'flock -c');
   if (rest.length > 0) runInner(a, call, rest);
+});
+
+// Programs that run the command after their options, like nice does.
+define('ssh-agent', wrapper({ short: 'aEtP' }));
+define('prlimit', wrapper({ short: 'po', long: ['pid', 'output'] }));
+define([
+  'dbus-launch',
+  'eatmydata',
+  'chronic',
+  'ifne',
+  'linux32',
+  'linux64',
+  'cgexec',
+  'numactl',
+  'torify',
+], wrapper({ short: 'gmNCpPi', long: ['membind', 'cpunodebind', 'physcpubind', 'interleave', 'preferred'] }));
+define(
+  'setarch',
+  wrapper({}, () => 1),
+);
+define(
+  'faketime',
+  wrapper({ short: 'f' }, (parsed) => (hasOption(parsed, '-f') ? 0 : 1)),
+);
+define(
+  'sshpass',
+  wrapper(
+    { short: 'pfde', long: [] },
+    () => 0,
+    (a, call, parsed) => {
+      paths(a, call, optionValues(parsed, '-f'), 'read', false, 'password file');
+    },
+  ),
+);
+define('cross-env', (a, call) => {
+  const index = call.args.findIndex((arg) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(staticValue(arg) ?? '='));
+  for (const arg of call.args.slice(0, index < 0 ? undefined : index)) {
+    const name = (staticValue(arg) ?? '').split('=')[0] ?? '';
+    if (CODE_ENV.test(name)) a.opaque(`sets ${name}, which makes programs load or run other code`, call.text);
+  }
+  if (index >= 0) runInner(a, call, call.args.slice(index));
+});
+// Each word is a whole command line (`hyperfine 'make -j4'`, `concurrently "npm:watch" "tsc -w"`).
+define(['hyperfine', 'concurrently', 'npm-run-all', 'run-p', 'run-s'], (a, call) => {
+  const parsed = getopt(call.args, {
+    short: 'wrmMpSnNsckPLI',
+    long: [
+      'prepare',
+      'setup',
+      'cleanup',
+      'conclude',
+      'names',
+      'prefix',
+      'warmup',
+      'runs',
+      'parameter-list',
+      'kill-others-on-fail',
+      'success',
+      'export-json',
+      'export-markdown',
+    ],
+  });
+  for (const option of parsed.options)
+    if (
+      ['--prepare', '--setup', '--cleanup', '--conclude', '-p'].includes(option.name) &&
+      call.name === 'hyperfine'
+    )
+      runValue(a, call, option.value, `${call.name} ${option.name}`);
+  for (const command of parsed.positional) {
+    if (isStatic(command) && /^npm:/.test(command.value)) continue;
+    if (call.name === 'npm-run-all' || call.name === 'run-p' || call.name === 'run-s') continue;
+    runValue(a, call, command, call.name);
+  }
+});
+define(['nodemon', 'watchexec', 'entr', 'chokidar'], (a, call) => {
+  const parsed = getopt(call.args, {
+    short: 'xwe',
+    long: ['exec', 'watch', 'ext', 'ignore', 'delay', 'signal', 'shell'],
+  });
+  for (const command of optionValues(parsed, '-x', '--exec'))
+    runValue(a, call, command, `${call.name} --exec`);
+  // `watchexec -- CMD`, `entr CMD`: the words after the options.
+  const rest = getopt(call.args, {
+    short: 'xwe',
+    long: ['exec', 'watch', 'ext', 'ignore', 'delay', 'signal', 'shell'],
+    stopAtPositional: true,
+  }).positional;
+  if (call.name === 'entr' || call.name === 'watchexec') {
+    if (rest.length > 0) runInner(a, call, rest);
+  } else paths(a, call, parsed.positional, 'read', false, 'script');
 });
 define('script', (a, call) => {
   const parsed = getopt(call.args, {
