@@ -45,6 +45,7 @@ import { lockExclusive, unlock } from '../journal/flock.ts';
 import { type JournalWriter, journalTailProblem, openJournalWriter } from '../journal/journal.ts';
 import { wasReported } from '../journal/journal-error.ts';
 import { selectKeystore } from '../keystore/select.ts';
+import { readdirEntries } from '../policy-cli/readdir.ts';
 import { realpathDeepest } from '../policy-cli/realpath.ts';
 import {
   createPostureMonitor,
@@ -284,6 +285,7 @@ export async function runClaudeCommand(
       cerosHome: home,
       cerosBinary: deps.cerosBinary,
       realpath: realpathDeepest,
+      readdir: readdirEntries,
       mcpServers: identities,
     };
     evaluationContext = { ...policyContext, shell };
@@ -584,6 +586,7 @@ export async function runClaudeCommand(
                 cerosHome: home,
                 cerosBinary: deps.cerosBinary,
                 realpath: realpathDeepest,
+                readdir: readdirEntries,
                 mcpServers: identities,
                 shell,
               };

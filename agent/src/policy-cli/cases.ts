@@ -1,4 +1,5 @@
 import {
+  createFakeReaddir,
   createFakeRealpath,
   type Effect,
   type EvaluationContext,
@@ -24,6 +25,8 @@ export interface CaseContext {
   cerosBinary?: string;
   /** Symlinks `link -> target`: when present, a fake realpath over this table replaces the real one. */
   links?: Record<string, string>;
+  /** Files that exist on the model device: a fake readdir over them (and `links`) replaces the real one. */
+  files?: string[];
   posture?: Record<string, PostureValue>;
 }
 
@@ -132,8 +135,16 @@ export function evaluationContext(
     cerosHome: context.cerosHome ?? deps.cerosHome,
     cerosBinary: context.cerosBinary ?? deps.cerosBinary,
     realpath: context.links ? createFakeRealpath(context.links) : deps.realpath,
+    ...readdirFor(context, deps),
     shell,
   };
+}
+
+/** A model device (links or files given) lists only its own files; otherwise the real folders. */
+function readdirFor(context: CaseContext, deps: PolicyCliDeps): Pick<EvaluationContext, 'readdir'> {
+  if (context.files) return { readdir: createFakeReaddir(context.files, context.links ?? {}) };
+  if (context.links || !deps.readdir) return {};
+  return { readdir: deps.readdir };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

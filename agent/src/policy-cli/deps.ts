@@ -1,8 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createShellParser, type RealpathFn, type ShellParser, type ShellParserOptions } from '@ceros/policy';
+import {
+  createShellParser,
+  type ReaddirFn,
+  type RealpathFn,
+  type ShellParser,
+  type ShellParserOptions,
+} from '@ceros/policy';
 import type { CommandContext } from '../cli/command.ts';
+import { readdirEntries } from './readdir.ts';
 import { realpathDeepest } from './realpath.ts';
 
 /** Capabilities the policy commands need; tests pass fakes (STYLE.md 2). */
@@ -11,6 +18,8 @@ export interface PolicyCliDeps {
   /** Initialised once per process; the compiled binary passes its embedded wasm paths. */
   shellParser(): Promise<ShellParser>;
   realpath: RealpathFn;
+  /** Folder listings for globs and link-following recursions; without it globs are checked as patterns. */
+  readdir?: ReaddirFn;
   home: string;
   cerosHome: string;
   cerosBinary: string;
@@ -35,6 +44,7 @@ export function defaultPolicyCliDeps(ctx: CommandContext, options: DefaultDepsOp
       return parser;
     },
     realpath: realpathDeepest,
+    readdir: readdirEntries,
     home,
     cerosHome: ctx.env.CEROS_HOME ?? join(home, '.ceros'),
     cerosBinary: options.cerosBinary ?? process.execPath,

@@ -69,6 +69,7 @@ export async function policyExplain(
     cerosHome: deps.cerosHome,
     cerosBinary: deps.cerosBinary,
     realpath: deps.realpath,
+    ...(deps.readdir ? { readdir: deps.readdir } : {}),
     shell,
   });
   const output = {
