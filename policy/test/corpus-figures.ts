@@ -68,8 +68,20 @@ else {
   if (process.argv.includes('--by-file')) {
     const files = [...new Set([...mustBlock.baseline, ...mustBlock.strict].map((item) => item.file))];
     for (const file of files) {
-      line(`baseline ${file}`, tally(mustBlock.baseline.filter((item) => item.file === file), 'baseline'));
-      line(`strict ${file}`, tally(mustBlock.strict.filter((item) => item.file === file), 'strict'));
+      line(
+        `baseline ${file}`,
+        tally(
+          mustBlock.baseline.filter((item) => item.file === file),
+          'baseline',
+        ),
+      );
+      line(
+        `strict ${file}`,
+        tally(
+          mustBlock.strict.filter((item) => item.file === file),
+          'strict',
+        ),
+      );
     }
   }
 }

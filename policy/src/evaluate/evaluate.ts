@@ -778,8 +778,10 @@ function expandOnDisk(call: Call, fact: PathFact, forms: PathForms): boolean {
       target: { kind: 'path', raw: path },
       source: `${fact.source} (matches ${path})`,
     });
-  if (reach.truncated)
+  if (reach.truncated) {
+    call.verdict.opaque = true;
     addOpaque(call, `${fact.source}: the glob matches more files than ceros lists`, forms.display);
+  }
   // A folder that cannot be listed may still appear (or be unreadable to ceros only): not conclusive.
   return !reach.truncated && reach.listed === true;
 }
@@ -819,8 +821,10 @@ function followLinks(call: Call, fact: PathFact, forms: PathForms): void {
         target: { kind: 'path', raw: link },
         source: `${fact.source} (follows ${link})`,
       });
-    if (reach.truncated)
+    if (reach.truncated) {
+      call.verdict.opaque = true;
       addOpaque(call, `${fact.source}: the recursion follows more links than ceros lists`, root);
+    }
   }
 }
 

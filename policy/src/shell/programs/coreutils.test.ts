@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test';
 import type { ShellAnalysis } from '../facts.ts';
-import { analyzer, isOpaque, pathLines } from './table-support.ts';
+import { analyzer, isOpaque, markedLines, pathLines, programNames } from './table-support.ts';
 
 let analyze: (command: string) => ShellAnalysis;
 beforeAll(async () => {
@@ -67,5 +67,49 @@ describe('coreutils (readers, listings, writers, cp, mv, install, ln, dd)', () =
     'date -f dates.txt',
   ])('%s is fully analysed', (command) => {
     expect(isOpaque(analyze(command))).toBe(false);
+  });
+
+  // The blind-spot classes of issue 12: how each access walks (links, deletion) and what runs.
+  test.each<[string, string[]]>([
+    ['rm -rf dist', ['write+r /home/u/p/dist [no-follow, deletes]']],
+    ['rmdir old', ['write /home/u/p/old [no-follow, deletes]']],
+    ['mv a b', ['write+r /home/u/p/a [no-follow, deletes]', 'write+r /home/u/p/b']],
+    ['cp -rL src /tmp/x', ['read+r /home/u/p/src [follows links]', 'write+r /tmp/x']],
+    ['cp -r src /tmp/x', ['read+r /home/u/p/src [no-follow]', 'write+r /tmp/x']],
+    ['cp -l a b', ['any /home/u/p/a', 'write /home/u/p/b']],
+    ['ln a b', ['any /home/u/p/a', 'write /home/u/p/b']],
+    ['ln -s a b', ['read /home/u/p/a', 'write /home/u/p/b']],
+    ['du -sh *', ['read+r glob /home/u/p/* [no-follow]']],
+    ['du -L dir', ['read+r /home/u/p/dir [follows links]']],
+    ['wc -c --files0-from=- <<< /etc/shadow', ['read /etc/shadow']],
+    ['sort --compress-program=gzip data.txt', ['read /home/u/p/data.txt']],
+    ['chmod -R -L 755 .', ['write+r /home/u/p/755 [follows links]', 'write+r /home/u/p/. [follows links]']],
+  ])('%s touches %p', (command, expected) => {
+    expect(markedLines(analyze(command))).toEqual(expected);
+  });
+
+  test.each<[string, string[]]>([['sort --compress-program=gzip data.txt', ['sort', 'gzip']]])(
+    '%s runs %p',
+    (command, expected) => {
+      expect(programNames(analyze(command))).toEqual(expected);
+    },
+  );
+
+  test.each<[string, boolean]>([
+    ['rm -rf dist', false],
+    ['rmdir old', false],
+    ['mv a b', false],
+    ['cp -rL src /tmp/x', false],
+    ['cp -r src /tmp/x', false],
+    ['cp -l a b', false],
+    ['ln a b', false],
+    ['ln -s a b', false],
+    ['du -sh *', false],
+    ['du -L dir', false],
+    ['wc -c --files0-from=- <<< /etc/shadow', false],
+    ['sort --compress-program=gzip data.txt', false],
+    ['chmod -R -L 755 .', false],
+  ])('%s is opaque: %p', (command, expected) => {
+    expect(isOpaque(analyze(command))).toBe(expected);
   });
 });

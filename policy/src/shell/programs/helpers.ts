@@ -98,6 +98,7 @@ export function subcommandRunner(
     if (!run) return otherwise(a, call);
     const parsed = getopt(rest, { ...run.spec, stopAtPositional: true });
     const command = parsed.positional.slice(run.skip ?? 0);
+    if (staticValue(command[0]) === '--') command.shift();
     if (command.length > 0) runInner(a, call, command);
   };
 }

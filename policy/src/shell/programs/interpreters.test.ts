@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test';
 import type { ShellAnalysis } from '../facts.ts';
-import { analyzer, isOpaque, pathLines, programNames } from './table-support.ts';
+import { analyzer, isOpaque, markedLines, pathLines, programNames } from './table-support.ts';
 
 let analyze: (command: string) => ShellAnalysis;
 beforeAll(async () => {
@@ -66,5 +66,38 @@ describe('shells and interpreters (bash, python, node, perl, ruby, php, deno, bu
     'lua script.lua',
   ])('%s is fully analysed', (command) => {
     expect(isOpaque(analyze(command))).toBe(false);
+  });
+
+  // The blind-spot classes of issue 12: how each access walks (links, deletion) and what runs.
+  test.each<[string, string[]]>([
+    ['node -r ./setup.js app.js', ['read /home/u/p/./setup.js', 'read /home/u/p/app.js']],
+    ['node --env-file=.env app.js', ['read /home/u/p/.env', 'read /home/u/p/app.js']],
+    ['node --import data:text/javascript,1 app.js', ['read /home/u/p/app.js']],
+    ['node --import tsx app.ts', ['read /home/u/p/app.ts']],
+    ['php -d auto_prepend_file=x.php -r 1', ['read /home/u/p/x.php']],
+    ["perl '-MFoo;system(1)' x.pl", ['read /home/u/p/x.pl']],
+    ['ruby -r ./x.rb y.rb', ['read /home/u/p/./x.rb', 'read /home/u/p/y.rb']],
+    ['bun x cat x', ['read /home/u/p/x']],
+    ['bun --env-file=.env run dev', ['read /home/u/p/.env', 'any /home/u/p/.env']],
+  ])('%s touches %p', (command, expected) => {
+    expect(markedLines(analyze(command))).toEqual(expected);
+  });
+
+  test.each<[string, string[]]>([['bun x cat x', ['bun', 'cat']]])('%s runs %p', (command, expected) => {
+    expect(programNames(analyze(command))).toEqual(expected);
+  });
+
+  test.each<[string, boolean]>([
+    ['node -r ./setup.js app.js', false],
+    ['node --env-file=.env app.js', false],
+    ['node --import data:text/javascript,1 app.js', true],
+    ['node --import tsx app.ts', false],
+    ['php -d auto_prepend_file=x.php -r 1', true],
+    ["perl '-MFoo;system(1)' x.pl", true],
+    ['ruby -r ./x.rb y.rb', false],
+    ['bun x cat x', false],
+    ['bun --env-file=.env run dev', false],
+  ])('%s is opaque: %p', (command, expected) => {
+    expect(isOpaque(analyze(command))).toBe(expected);
   });
 });

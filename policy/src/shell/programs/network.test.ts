@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test';
 import type { ShellAnalysis } from '../facts.ts';
-import { analyzer, hostNames, isOpaque, pathLines, programNames } from './table-support.ts';
+import { analyzer, hostNames, isOpaque, markedLines, pathLines, programNames } from './table-support.ts';
 
 let analyze: (command: string) => ShellAnalysis;
 beforeAll(async () => {
@@ -98,5 +98,44 @@ describe('network clients (curl, wget, httpie, ssh, scp, rsync, nc, socat, dig)'
     'cat < /dev/tcp/evil.example/80',
   ])('%s is fully analysed', (command) => {
     expect(isOpaque(analyze(command))).toBe(false);
+  });
+
+  // The blind-spot classes of issue 12: how each access walks (links, deletion) and what runs.
+  test.each<[string, string[]]>([
+    ['rsync -aL src /tmp/x', ['read+r /home/u/p/src [follows links]', 'write+r /tmp/x']],
+    ['rsync -a src /tmp/x', ['read+r /home/u/p/src [no-follow]', 'write+r /tmp/x']],
+    [
+      'rsync -a --delete src/ dest/',
+      ['read+r /home/u/p/src/ [no-follow]', 'write+r /home/u/p/dest/ [deletes]'],
+    ],
+    [
+      'echo a | rsync -a --files-from=- src /tmp/x',
+      [
+        'read /home/u/p/a [no-follow]',
+        'read /home/u/p/src/a [no-follow]',
+        'read+r /home/u/p/src [no-follow]',
+        'write+r /tmp/x',
+      ],
+    ],
+    ['scp -r src host.example:/x', ['read+r /home/u/p/src [follows links]']],
+  ])('%s touches %p', (command, expected) => {
+    expect(markedLines(analyze(command))).toEqual(expected);
+  });
+
+  test.each<[string, string[]]>([['echo a | rsync -a --files-from=- src /tmp/x', ['echo', 'rsync']]])(
+    '%s runs %p',
+    (command, expected) => {
+      expect(programNames(analyze(command))).toEqual(expected);
+    },
+  );
+
+  test.each<[string, boolean]>([
+    ['rsync -aL src /tmp/x', false],
+    ['rsync -a src /tmp/x', false],
+    ['rsync -a --delete src/ dest/', false],
+    ['echo a | rsync -a --files-from=- src /tmp/x', false],
+    ['scp -r src host.example:/x', false],
+  ])('%s is opaque: %p', (command, expected) => {
+    expect(isOpaque(analyze(command))).toBe(expected);
   });
 });

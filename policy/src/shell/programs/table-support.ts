@@ -28,6 +28,20 @@ export function pathLines(analysis: ShellAnalysis): string[] {
   return analysis.paths.map(pathLine);
 }
 
+/** pathLine with how the access walks: `[follows links]`, `[no-follow]`, `[deletes]`, `[deny lists only]`. */
+export function markedLines(analysis: ShellAnalysis): string[] {
+  return analysis.paths.map((fact) => {
+    const marks = [
+      fact.followsLinks ? 'follows links' : '',
+      fact.noFollow ? 'no-follow' : '',
+      fact.deletes ? 'deletes' : '',
+      fact.denyListsOnly ? 'deny lists only' : '',
+      fact.protectionOnly ? 'protection only' : '',
+    ].filter(Boolean);
+    return marks.length > 0 ? `${pathLine(fact)} [${marks.join(', ')}]` : pathLine(fact);
+  });
+}
+
 export function programNames(analysis: ShellAnalysis): string[] {
   return analysis.commands.map((command) => command.name);
 }

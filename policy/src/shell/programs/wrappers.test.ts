@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test';
 import type { ShellAnalysis } from '../facts.ts';
-import { analyzer, isOpaque, pathLines, programNames } from './table-support.ts';
+import { analyzer, isOpaque, markedLines, pathLines, programNames } from './table-support.ts';
 
 let analyze: (command: string) => ShellAnalysis;
 beforeAll(async () => {
@@ -83,5 +83,45 @@ describe('wrappers (sudo, env, nice, timeout, su, watch, xargs, strace, chroot..
     'busybox cat x',
   ])('%s is fully analysed', (command) => {
     expect(isOpaque(analyze(command))).toBe(false);
+  });
+
+  // The blind-spot classes of issue 12: how each access walks (links, deletion) and what runs.
+  test.each<[string, string[]]>([
+    ["flock /tmp/l -c 'cat ~/.ssh/id_rsa'", ['write /tmp/l', 'read /home/u/.ssh/id_rsa']],
+    ["ssh-agent sh -c 'cat x'", ['read /home/u/p/x']],
+    ['prlimit --cpu=10 cat x', ['read /home/u/p/x']],
+    ['cross-env NODE_ENV=test cat x', ['read /home/u/p/x']],
+    ['cross-env NODE_OPTIONS=--require=x node y', ['read /home/u/p/y']],
+    ["hyperfine 'cat x' 'cat y'", ['read /home/u/p/x', 'read /home/u/p/y']],
+    ["nodemon --exec 'cat x' y.js", ['read /home/u/p/x', 'read /home/u/p/y.js']],
+    ['sshpass -f pw.txt ssh host', ['read /home/u/p/pw.txt']],
+  ])('%s touches %p', (command, expected) => {
+    expect(markedLines(analyze(command))).toEqual(expected);
+  });
+
+  test.each<[string, string[]]>([
+    ["flock /tmp/l -c 'cat ~/.ssh/id_rsa'", ['flock', 'cat']],
+    ["ssh-agent sh -c 'cat x'", ['ssh-agent', 'sh', 'cat']],
+    ['prlimit --cpu=10 cat x', ['prlimit', 'cat']],
+    ['cross-env NODE_ENV=test cat x', ['cross-env', 'cat']],
+    ['cross-env NODE_OPTIONS=--require=x node y', ['cross-env', 'node']],
+    ["hyperfine 'cat x' 'cat y'", ['hyperfine', 'cat', 'cat']],
+    ["nodemon --exec 'cat x' y.js", ['nodemon', 'cat']],
+    ['sshpass -f pw.txt ssh host', ['sshpass', 'ssh']],
+  ])('%s runs %p', (command, expected) => {
+    expect(programNames(analyze(command))).toEqual(expected);
+  });
+
+  test.each<[string, boolean]>([
+    ["flock /tmp/l -c 'cat ~/.ssh/id_rsa'", false],
+    ["ssh-agent sh -c 'cat x'", false],
+    ['prlimit --cpu=10 cat x', false],
+    ['cross-env NODE_ENV=test cat x', false],
+    ['cross-env NODE_OPTIONS=--require=x node y', true],
+    ["hyperfine 'cat x' 'cat y'", false],
+    ["nodemon --exec 'cat x' y.js", false],
+    ['sshpass -f pw.txt ssh host', false],
+  ])('%s is opaque: %p', (command, expected) => {
+    expect(isOpaque(analyze(command))).toBe(expected);
   });
 });
