@@ -97,8 +97,12 @@ define('go', (a, call) => {
     }
   }
   if (sub === 'env' && args.some((arg) => staticValue(arg) === '-w')) {
-    const settings = args.map((arg) => staticValue(arg) ?? '\u0000').join(' ');
-    if (/\u0000|GOFLAGS=.*(?:exec|vettool)|\b(?:CC|CXX|AR|PKG_CONFIG|GOTOOLCHAIN|GOPROXY)=/.test(settings))
+    const dynamic = args.some((arg) => arg.kind === 'dynamic');
+    const settings = args.map((arg) => staticValue(arg) ?? '').join(' ');
+    if (
+      dynamic ||
+      /GOFLAGS=.*(?:exec|vettool)|\b(?:CC|CXX|AR|PKG_CONFIG|GOTOOLCHAIN|GOPROXY)=/.test(settings)
+    )
       a.opaque('go env -w sets a program go runs', call.text);
   }
   devTool(a, call);

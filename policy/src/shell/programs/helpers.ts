@@ -60,7 +60,8 @@ export function namesFrom(
   }
   const stdin = call.stdin;
   if (stdin.kind === 'text') {
-    for (const name of stdin.text.split(/[\n\u0000]/)) {
+    // Names end at a newline, or at a NUL (`--files0-from`, `find -print0`).
+    for (const name of stdin.text.split('\n').flatMap((line) => line.split(String.fromCharCode(0)))) {
       const trimmed = name.trim();
       if (trimmed)
         a.path(

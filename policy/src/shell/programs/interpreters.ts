@@ -119,11 +119,15 @@ interface InterpreterSpec {
 
 /** A module loaded before the script: a file path is read like a script, code in a URL is opaque. */
 function preloadModule(a: Analyzer, call: Invocation, option: string, value: Field): void {
-  if (!isStatic(value))
-    return a.opaque(`${call.name} ${option} loads a module that is not statically known`, value.text);
+  if (!isStatic(value)) {
+    a.opaque(`${call.name} ${option} loads a module that is not statically known`, value.text);
+    return;
+  }
   const text = value.value;
-  if (/^(?:data|https?|blob):/i.test(text))
-    return a.opaque(`${call.name} ${option} loads code from a URL`, text);
+  if (/^(?:data|https?|blob):/i.test(text)) {
+    a.opaque(`${call.name} ${option} loads code from a URL`, text);
+    return;
+  }
   const path = text.replace(/^file:(?:\/\/[^/]*)?/i, '');
   if (/^[./~]/.test(path) || (path.includes('/') && !path.startsWith('@')))
     a.path(field(path), 'read', false, `${call.name} ${option} module`, call.env);
