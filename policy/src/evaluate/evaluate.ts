@@ -18,7 +18,7 @@ import type { CommandFact, HostFact, OpaqueFact, PathFact, PathOp } from '../she
 import { scanForPaths } from '../shell/path-literals.ts';
 import type { Decision, DecisionMatch, Effect, EvaluationContext, EvaluationInput, Mode } from '../types.ts';
 import type { CompiledPolicy, CompiledRule } from './compile-policy.ts';
-import { type DiskBudget, expandGlob, linksBelow, MAX_LISTED_ENTRIES } from './filesystem.ts';
+import { type DiskBudget, expandGlob, linksBelow, listedLinks, MAX_LISTED_ENTRIES } from './filesystem.ts';
 import {
   cachedCandidates,
   candidateEntries,
@@ -810,6 +810,30 @@ function writtenNear(call: Call, fact: PathFact, forms: PathForms): boolean {
 /** A recursion that follows links is checked again at each symlink it meets (`grep -R x .` through `PROJ/keys`). */
 function followLinks(call: Call, fact: PathFact, forms: PathForms): void {
   const readdir = call.ctx.readdir;
+  const listing = fact.listedLinks;
+  if (readdir && listing && forms.literal.length > 0) {
+    call.disk ??= { entries: MAX_LISTED_ENTRIES };
+    const name = listing.name === undefined ? undefined : compilePathGlob(`/${listing.name}`).segments[0];
+    const accepts = (entry: string) =>
+      name === undefined ||
+      (name.kind === 'literal' ? name.text === entry : name.kind === 'pattern' ? name.re.test(entry) : true);
+    for (const root of forms.literal) {
+      const reach = listedLinks(root, readdir, accepts, listing.depth, listing.folders, call.disk);
+      for (const link of reach.paths) {
+        const { listedLinks: _, ...rest } = fact;
+        checkPath(call, {
+          ...rest,
+          recursive: listing.folders,
+          target: { kind: 'path', raw: link },
+          source: `${fact.source} (opens ${link})`,
+        });
+      }
+      if (reach.truncated) {
+        call.verdict.opaque = true;
+        addOpaque(call, `${fact.source}: the listing names more links than ceros lists`, root);
+      }
+    }
+  }
   if (!readdir || !fact.recursive || !fact.followsLinks || forms.literal.length === 0) return;
   call.disk ??= { entries: MAX_LISTED_ENTRIES };
   for (const root of forms.literal) {

@@ -10,7 +10,7 @@ import { compilePolicy } from './compile-policy.ts';
 import { evaluate } from './evaluate.ts';
 import { expandGlob, linksBelow, MAX_LISTED_ENTRIES } from './filesystem.ts';
 
-const links = { '/h/p/keys': '/h/.ssh', '/h/p/loop': '/h/p' };
+const links = { '/h/p/keys': '/h/.ssh', '/h/p/loop': '/h/p', '/h/p/src/key.txt': '/h/.ssh/id_rsa' };
 const files = [
   '/h/.ssh/id_rsa',
   '/h/.ssh/config',
@@ -43,6 +43,7 @@ describe('createFakeReaddir()', () => {
 describe('expandGlob()', () => {
   test('matches names like bash: no dotfiles for *, literal segments appended', () => {
     expect(expand('/h/p/src/*.ts')).toEqual(['/h/p/src/a.ts']);
+    expect(expand('/h/p/src/*.txt')).toEqual(['/h/p/src/key.txt']);
     expect(expand('/h/p/*/id_rsa')).toEqual(['/h/p/keys/id_rsa', '/h/p/loop/id_rsa', '/h/p/src/id_rsa']);
   });
 
@@ -60,7 +61,11 @@ describe('expandGlob()', () => {
 
 describe('linksBelow()', () => {
   test('finds every link a link-following recursion meets, and stops at loops', () => {
-    expect(linksBelow('/h/p', readdir, realpath, budget()).paths.sort()).toEqual(['/h/p/keys', '/h/p/loop']);
+    expect(linksBelow('/h/p', readdir, realpath, budget()).paths.sort()).toEqual([
+      '/h/p/keys',
+      '/h/p/loop',
+      '/h/p/src/key.txt',
+    ]);
   });
 });
 
@@ -102,6 +107,19 @@ describe('evaluate() with a readdir', () => {
     expect(evaluate(starter('baseline'), bash('cat src/*.ts'), context(huge)).effect).toBe('ask');
   });
 
+  test('a program opening find results follows the file symlinks among them, by name', () => {
+    expect(evaluate(starter('baseline'), bash('find src -exec cat {} +'), context(readdir)).rule).toBe(
+      'ssh-keys',
+    );
+    expect(
+      evaluate(starter('baseline'), bash("find src -name '*.ts' | xargs cat"), context(readdir)).effect,
+    ).toBe('allow');
+    // git lists what it tracks; its names are not looked up on disk.
+    expect(evaluate(starter('baseline'), bash('git ls-files src | xargs cat'), context(readdir)).effect).toBe(
+      'allow',
+    );
+  });
+
   test('a readdir that throws fails closed', () => {
     const broken: ReaddirFn = () => {
       throw new Error('EIO');
@@ -113,10 +131,11 @@ describe('evaluate() with a readdir', () => {
   });
 
   test('a glob whose folder is written earlier in the same command is still checked as a pattern', () => {
-    // tar x may create prod.env before `cat *` expands; the listing cannot vouch for what is not there yet.
-    expect(evaluate(starter('baseline'), bash('tar xf a.tar && cat src/*'), context(readdir)).effect).toBe(
+    // `*v` matches no file in src, but could match a `prod.env` that tar x creates before it expands.
+    expect(evaluate(starter('baseline'), bash('cat src/*v'), context(readdir)).effect).toBe('allow');
+    expect(evaluate(starter('baseline'), bash('tar xf a.tar && cat src/*v'), context(readdir)).effect).toBe(
       'deny',
     );
-    expect(evaluate(starter('baseline'), bash('cat src/*'), context(readdir)).effect).toBe('allow');
+    expect(evaluate(starter('baseline'), bash('cat src/*'), context(readdir)).rule).toBe('ssh-keys');
   });
 });

@@ -66,6 +66,36 @@ export function expandGlob(glob: PathGlob, readdir: ReaddirFn, budget: DiskBudge
 }
 
 /**
+ * The symlinks a listing of `root` names (folders walked, links not entered), whose own name
+ * `accepts`: what a program opening `find` or `ls` results follows.
+ */
+export function listedLinks(
+  root: string,
+  readdir: ReaddirFn,
+  accepts: (name: string) => boolean,
+  depth: 'all' | 1,
+  folders: boolean,
+  budget: DiskBudget,
+): Reach {
+  const links: string[] = [];
+  const queue: Array<[string, number]> = [[normaliseAbsolute(root), 1]];
+  while (queue.length > 0) {
+    const [dir, level] = queue.shift() as [string, number];
+    const entries = readdir(dir) ?? [];
+    budget.entries -= entries.length;
+    if (budget.entries < 0 || links.length > MAX_GLOB_MATCHES) return { paths: links, truncated: true };
+    for (const entry of entries) {
+      const path = dir === '/' ? `/${entry.name}` : `${dir}/${entry.name}`;
+      // Opening a link to a folder reads nothing unless the program recurses into it.
+      if (entry.kind === 'symlink' && accepts(entry.name) && (folders || readdir(path) === undefined))
+        links.push(path);
+      else if (entry.kind === 'dir' && (depth === 'all' || level < depth)) queue.push([path, level + 1]);
+    }
+  }
+  return { paths: links, truncated: false };
+}
+
+/**
  * The symlinks a recursion that follows links meets below `root`, including links found inside
  * the folders other links lead to (each real folder is walked once).
  */

@@ -496,6 +496,9 @@ export class Analyzer {
         ...(marks.followsLinks && recursive ? { followsLinks: true } : {}),
         ...(marks.deletes ? { deletes: true } : {}),
         ...(marks.noFollow ? { noFollow: true } : {}),
+        ...(marks.listedLinks && recursive && !marks.noFollow && !marks.followsLinks
+          ? { listedLinks: marks.listedLinks }
+          : {}),
       });
     if (field.kind === 'dynamic') {
       const prefix = field.prefix;
@@ -540,6 +543,14 @@ export class Analyzer {
       // them deletes those files, not the folder (`find . -name '*.log' -delete`).
       const folder = listingFolder(field.glob);
       const named = /\/\*\*\/((?:[^/\\]|\\.)+)$/.exec(field.glob);
+      // The program opens each listed name, and so follows the symlinks among them.
+      const listedLinks = {
+        ...(named?.[1] ? { name: unescapeGlob(named[1]) } : {}),
+        depth: field.glob.endsWith('/*') ? (1 as const) : ('all' as const),
+        folders: recursive,
+      };
+      // What git lists is what it tracks, not the folder: its symlinks are not looked up on disk.
+      if (!field.fromGit) marks = { ...marks, listedLinks };
       if (named?.[1]) {
         this.search(folder, unescapeGlob(named[1]), op, source, env, denyListsOnly);
         const { deletes, ...rest } = marks;

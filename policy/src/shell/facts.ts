@@ -45,8 +45,15 @@ export type PathTarget =
   | { kind: 'search'; root: string; name: string; nocase?: boolean };
 
 /** How a recursive access walks (PathFact.followsLinks, PathFact.deletes). */
+export interface ListedLinks {
+  name?: string;
+  depth: 'all' | 1;
+  folders: boolean;
+}
+
 export interface PathMarks {
   followsLinks?: boolean;
+  listedLinks?: ListedLinks;
   deletes?: boolean;
   noFollow?: boolean;
 }
@@ -64,6 +71,12 @@ export interface PathFact {
   followsLinks?: boolean;
   /** The path is deleted or moved away (`rm`, `rmdir`, `mv` sources, `find -delete`, `git clean`). */
   deletes?: boolean;
+  /**
+   * The path is a folder whose listing a program opens (`find . -exec cat {} +`, `ls | xargs cat`):
+   * symlinks among the listed names (matching `name`, down to `depth`) are followed when opened;
+   * links to folders only when the program recurses into what it opens (`xargs grep -r`).
+   */
+  listedLinks?: ListedLinks;
   /** Checked only against self-protection (the files a `find -name X -delete` deletes, as a glob). */
   protectionOnly?: boolean;
   /** A symlink named by the path is not followed: `rm link`, `du link`, `mv link x`, `tar c link` act on the link itself. */

@@ -16,8 +16,12 @@ import { hasGlobChars, unescapeGlob } from '../glob/path-glob.ts';
 
 /** One argument after expansion. */
 export type Field =
-  /** `glob`: the escaped pattern when unquoted glob characters remain; `globDot`: it matches dotfiles. */
-  | { kind: 'static'; value: string; glob?: string; globDot?: boolean }
+  /**
+   * `glob`: the escaped pattern when unquoted glob characters remain; `globDot`: it matches
+   * dotfiles (set on listings ceros derives from `find`, `ls`, `git ls-files` output); `fromGit`:
+   * a listing of what git tracks rather than of the folder on disk.
+   */
+  | { kind: 'static'; value: string; glob?: string; globDot?: boolean; fromGit?: boolean }
   | { kind: 'dynamic'; text: string; prefix?: string };
 
 /** What a variable may hold: every value it was statically assigned, or "unknown". */

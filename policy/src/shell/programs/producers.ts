@@ -117,6 +117,7 @@ export function producerOutput(a: Analyzer, argv: readonly Field[], stdin: Stdin
           value: glob,
           glob,
           globDot: name !== 'ls' || args.some((arg) => /^-[a-zA-Z]*[aA]/.test(staticValue(arg) ?? '')),
+          ...(name === 'git' ? { fromGit: true } : {}),
         });
       }
       return fields.length > 0 ? { kind: 'fields', fields } : unknown;
