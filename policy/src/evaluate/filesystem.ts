@@ -9,7 +9,7 @@ import { normaliseAbsolute, type RealpathFn, safeRealpath } from '../paths/resol
  * links (`grep -R`, `cp -rL`, `tar -h`) walks through. Both are bounded; past the bound the
  * answer is marked truncated and the caller treats the rest as unknown.
  */
-export const MAX_LISTED_ENTRIES = 20_000;
+export const MAX_LISTED_ENTRIES = 50_000;
 export const MAX_GLOB_MATCHES = 512;
 
 /** Folder entries one evaluate() call may list, shared by every glob and recursion in it. */

@@ -15,7 +15,12 @@ const FILE_URL = /\bfile:(?:\/\/[^/\s'"`]*)?(\/[^\s'"`]*)/gi;
 const MAX_SCANNED = 64;
 
 /** The literals as written, `~` and `$HOME` expanded, relative ones left relative. */
-export function pathLiterals(text: string, home: string): string[] {
+export interface ScanOptions {
+  /** Also quoted names without a slash (`'.env'`): on for code, off for prose (MCP arguments). */
+  quoted?: boolean;
+}
+
+export function pathLiterals(text: string, home: string, options: ScanOptions = {}): string[] {
   const found = new Set<string>();
   const add = (token: string) => {
     if (found.size >= MAX_SCANNED || token === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(token)) return;
@@ -27,6 +32,7 @@ export function pathLiterals(text: string, home: string): string[] {
   for (const match of text.matchAll(FILE_URL)) add(safeDecode(match[1] ?? ''));
   const rest = text.replace(URL, ' ').replace(FILE_URL, ' ');
   for (const match of rest.matchAll(SLASHED)) add(match[0]);
+  if (options.quoted === false) return [...found];
   for (const match of rest.matchAll(QUOTED)) {
     const token = match[2] ?? '';
     if (/^[A-Za-z0-9_.~$/{}-]+$/.test(token) && /[/.~]/.test(token)) add(token);
@@ -35,8 +41,8 @@ export function pathLiterals(text: string, home: string): string[] {
 }
 
 /** pathLiterals made absolute against `cwd`. */
-export function scanForPaths(text: string, cwd: string, home: string): string[] {
-  return pathLiterals(text, home).map((path) => joinRaw(cwd, path));
+export function scanForPaths(text: string, cwd: string, home: string, options: ScanOptions = {}): string[] {
+  return pathLiterals(text, home, options).map((path) => joinRaw(cwd, path));
 }
 
 function safeDecode(text: string): string {
