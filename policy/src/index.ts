@@ -45,12 +45,18 @@ export {
 } from './evaluate/compile-policy.ts';
 export { evaluate, ON_EVALUATION_ERROR } from './evaluate/evaluate.ts';
 export {
-  type ParseHookPayloadResult,
-  type PreToolUsePayload,
-  parseHookPayload,
+  type HookInput,
+  type HookTool,
+  isToolHookInput,
+  type ParseHookInputResult,
+  parseHookInput,
+  parseHookText,
+  parsePreToolUse,
   type SessionFacts,
+  TOOL_EVENTS,
+  type ToolHookInput,
   toEvaluationInput,
-} from './hook-payload.ts';
+} from './hook-input.ts';
 export { createFakeReaddir, type DirEntry, type ReaddirFn } from './paths/readdir.ts';
 export { createFakeRealpath, type RealpathFn } from './paths/resolve.ts';
 export {

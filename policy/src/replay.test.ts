@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { parsePolicyObject } from './document/parse-policy.ts';
 import { compilePolicy } from './evaluate/compile-policy.ts';
-import { parseHookPayload, toEvaluationInput } from './hook-payload.ts';
 import { createFakeRealpath } from './paths/resolve.ts';
 import { checkSessionPosture } from './posture.ts';
 import { replayDecisions } from './replay.ts';
@@ -79,38 +78,5 @@ describe('checkSessionPosture()', () => {
     expect(bad.refused.map((f) => f.fact)).toEqual(['diskEncryption']);
     expect(bad.restricted.map((f) => f.fact)).toEqual(['secureBoot']);
     expect(bad.monitored.map((f) => f.fact)).toEqual(['endpointProtection']);
-  });
-});
-
-describe('parseHookPayload()', () => {
-  const payload = {
-    session_id: 's',
-    transcript_path: '/t',
-    cwd: '/h/p',
-    permission_mode: 'default',
-    hook_event_name: 'PreToolUse',
-    tool_name: 'Bash',
-    tool_input: { command: 'ls', description: 'list' },
-    tool_use_id: 'toolu_1',
-    effort: { level: 'high' },
-  };
-
-  test('reads a real PreToolUse payload, ignoring fields it does not know', () => {
-    const result = parseHookPayload(payload);
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    expect(toEvaluationInput(result.value, { projectDir: '/h' })).toEqual({
-      toolName: 'Bash',
-      toolInput: { command: 'ls', description: 'list' },
-      cwd: '/h/p',
-      projectDir: '/h',
-      sessionMode: 'default',
-    });
-  });
-
-  test('names every missing or wrong field', () => {
-    const result = parseHookPayload({ ...payload, tool_name: 3, cwd: 'relative' });
-    expect(result.ok ? '' : result.error).toContain('tool_name');
-    expect(result.ok ? '' : result.error).toContain('cwd');
   });
 });

@@ -5,7 +5,7 @@ import type { ShellParser } from './shell/parser.ts';
 
 export type { Effect, Mode, PostureValue };
 
-/** One tool call, as the hook sees it (after parseHookPayload or the agent's own parsing). */
+/** One tool call, as the hook sees it (`toEvaluationInput(parseHookInput(...))`). */
 export interface EvaluationInput {
   toolName: string;
   toolInput: Readonly<Record<string, unknown>>;
@@ -17,6 +17,12 @@ export interface EvaluationInput {
   sessionMode?: string;
   /** Posture facts measured by the agent, e.g. `{ diskEncryption: 'ok' }`; missing facts are unknown. */
   posture?: Readonly<Record<string, PostureValue | undefined>>;
+  /**
+   * The subagent that made the call (the payload's `agent_id` and `agent_type`); absent in the
+   * main loop. Carried so that no field of the payload is dropped on the way to evaluate().
+   */
+  agentId?: string;
+  agentType?: string;
 }
 
 /** Identity of a configured MCP server, for `mcp` entries by command or URL. */
@@ -55,16 +61,33 @@ export interface DecisionMatch {
   subject: string;
 }
 
+/**
+ * What ceros decided for one tool call: what evaluate() returns, what the session daemon answers
+ * Claude Code with, and what the journal's `tool.decision` entry carries (STYLE.md 12: the agent,
+ * the edge and the console read this one type).
+ */
 export interface Decision {
   effect: Effect;
-  /** The deciding rule's id, or `default`, `opaque`, `self-protection`, `posture/<fact>`, `mcp-allowlist`, `mcp-deny`, `invalid-input`, `internal-error`. */
+  /**
+   * The deciding rule's id, or `default`, `opaque`, `self-protection`, `posture/<fact>`,
+   * `mcp-allowlist`, `mcp-deny`, `invalid-input`, `internal-error`; from the session itself
+   * `revoked`, `posture` (a lockdown), `ceros/internal-error` and `no-policy`.
+   */
   rule: string;
   /** Shown to the user and the model. */
   reason: string;
   /** What triggered the deciding rule. */
   detail?: string;
-  /** Hash of the policy (or of the signed bundle it came from) that decided. */
-  policyHash: string;
+  /**
+   * Hash of the policy (or of the signed bundle it came from) in force; null only when the session
+   * runs with no policy at all (`--no-policy-dev`).
+   */
+  policyHash: string | null;
+  /**
+   * The mode of what decided: `monitor` only when a policy in monitor mode let the call through by
+   * its default (the effect is then `allow`, and `monitor` says what enforcing would have done).
+   */
+  mode: Mode;
   /** Set when a monitor-mode rule would have decided more strictly: journal it as "would deny". */
   monitor?: { effect: Effect; rule: string; reason: string; detail?: string };
   /** Part of the call could not be analysed statically. */

@@ -9,8 +9,8 @@ import {
   type Effect,
   type EvaluationContext,
   type EvaluationInput,
-  parseHookPayload,
   parsePolicy,
+  parsePreToolUse,
   type ShellParser,
   starterPolicy,
   toEvaluationInput,
@@ -76,7 +76,7 @@ export function loadCorpus(folder: string): CorpusCase[] {
     for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       const raw = JSON.parse(line) as { name: string; payload: unknown; expect: Record<string, Effect> };
-      const payload = parseHookPayload(raw.payload);
+      const payload = parsePreToolUse(raw.payload);
       if (!payload.ok) throw new Error(`${file}: ${raw.name}: ${payload.error}`);
       cases.push({
         file,

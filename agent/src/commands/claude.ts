@@ -361,7 +361,11 @@ export async function runClaudeCommand(
   let activeDecide = decide;
   const core = createSessionCore({
     recorder,
-    decide: guardDecide((call) => activeDecide(call)),
+    decide: guardDecide(
+      (call) => activeDecide(call),
+      () => policy?.source.hash ?? null,
+    ),
+    policyHash: () => policy?.source.hash ?? null,
     projectDir,
     ready,
     lockdown: () => lockdown,

@@ -1,49 +1,30 @@
+import type { Decision, EvaluationInput } from '@ceros/policy';
+
 /**
- * The one seam between the hook path and policy: the daemon asks `Decide` for every tool call.
- * It must be pure and synchronous; `guardDecide` turns any throw into a deny that says why.
+ * The one seam between the hook path and policy: the daemon asks `Decide` for every tool call,
+ * with the call as policy's `toEvaluationInput` built it from the hook payload. It must be pure and
+ * synchronous; `guardDecide` turns any throw into a deny that says why. The decision is policy's
+ * `Decision` (one type for evaluate(), the answer and the journal).
  */
-export type Effect = 'allow' | 'deny' | 'ask';
+export type Decide = (call: EvaluationInput) => Decision;
 
-export interface ToolCall {
-  toolName: string;
-  toolInput: Record<string, unknown>;
-  toolUseId: string | null;
-  cwd: string;
-  projectDir: string;
-  agentId: string | null;
-}
-
-export interface Decision {
-  effect: Effect;
-  /** The rule that decided, or null for the policy's default. */
-  rule: string | null;
-  reason: string;
-  /** What triggered the deciding rule (`Read of /etc/passwd`, `program rm`...). */
-  detail?: string;
-  policyHash: string | null;
-  /** monitor: the effect is journaled as what *would* have happened, and the call is allowed. */
-  mode: 'enforce' | 'monitor';
-  /** In monitor mode, what enforce mode would have done. */
-  wouldBe?: Effect;
-  /** A monitor-mode rule that would have decided more strictly: journaled as "would deny". */
-  monitor?: { effect: Effect; rule: string; reason: string; detail?: string };
-  /** Part of the call could not be analysed statically. */
-  opaque?: boolean;
-  /** Every rule that matched, strongest first (from the policy engine). */
-  matches?: unknown[];
-}
-
-export type Decide = (call: ToolCall) => Decision;
-
+/** No policy in force: every tool is allowed and recorded. */
 export const ALLOW_ALL: Decide = () => ({
   effect: 'allow',
-  rule: null,
+  rule: 'no-policy',
   reason: 'No policy is configured: every tool is allowed and recorded',
   policyHash: null,
   mode: 'enforce',
+  opaque: false,
+  matches: [],
 });
 
-export function guardDecide(decide: Decide): Decide {
+/** A deny from the session itself rather than a rule (revoked device, failed posture, internal error). */
+export function sessionDeny(rule: string, reason: string, policyHash: string | null): Decision {
+  return { effect: 'deny', rule, reason, policyHash, mode: 'enforce', opaque: false, matches: [] };
+}
+
+export function guardDecide(decide: Decide, policyHash: () => string | null = () => null): Decide {
   return (call) => {
     try {
       const decision = decide(call);
@@ -52,13 +33,11 @@ export function guardDecide(decide: Decide): Decide {
       }
       return decision;
     } catch (error) {
-      return {
-        effect: 'deny',
-        rule: 'ceros/internal-error',
-        reason: `Denied because the policy could not be evaluated: ${(error as Error).message}`,
-        policyHash: null,
-        mode: 'enforce',
-      };
+      return sessionDeny(
+        'ceros/internal-error',
+        `Denied because the policy could not be evaluated: ${(error as Error).message}`,
+        policyHash(),
+      );
     }
   };
 }

@@ -5,7 +5,7 @@ import {
   type EvaluationContext,
   type EvaluationInput,
   type PostureValue,
-  parseHookPayload,
+  parsePreToolUse,
   type ShellParser,
   toEvaluationInput,
 } from '@ceros/policy';
@@ -85,7 +85,7 @@ function toCase(value: unknown, line: number, context: CaseContext): TestCase {
   if (typeof value.__error === 'string')
     return { name: `case ${line}`, line, input: fallback, expect: undefined, error: value.__error };
   const name = typeof value.name === 'string' ? value.name : `case ${line}`;
-  const payload = parseHookPayload(value.payload ?? value);
+  const payload = parsePreToolUse(value.payload ?? value);
   if (!payload.ok)
     return { name, line, input: fallback, expect: undefined, error: `payload: ${payload.error}` };
   const projectDir =

@@ -1,4 +1,4 @@
-import { evaluate, type PostureValue, parseHookPayload, toEvaluationInput } from '@ceros/policy';
+import { evaluate, type PostureValue, parsePreToolUse, toEvaluationInput } from '@ceros/policy';
 import { type CommandContext, type CommandResult, EXIT } from '../cli/command.ts';
 import { parseCliArgs } from './args.ts';
 import type { PolicyCliDeps } from './deps.ts';
@@ -7,8 +7,10 @@ import { formatIssue, loadPolicyFile } from './load.ts';
 export const EXPLAIN_HELP = `Usage: ceros policy explain --policy FILE [--project DIR] [--posture JSON] < payload.json
 
 Reads one Claude Code PreToolUse hook payload on standard input and prints, as JSON, what the
-policy decides and why: effect, rule, reason, detail, policyHash, opaque, monitor, matches, and
-the hookOutput ceros would answer with.
+policy decides and why: effect, rule, reason, detail, policyHash, mode, opaque, monitor, matches,
+and the hookOutput ceros would answer with. The payload is read exactly as a running session
+reads it (permission_mode, agent_id and agent_type included), so a payload the session would
+refuse is refused here, naming the field.
 
 Options:
   --policy FILE    the policy to evaluate (YAML, or JSON when FILE ends in .json)
@@ -58,7 +60,7 @@ export async function policyExplain(
       exitCode: EXIT.USAGE,
     };
   }
-  const payload = parseHookPayload(raw);
+  const payload = parsePreToolUse(raw);
   if (!payload.ok)
     return { stdout: '', stderr: `Cannot read the hook payload: ${payload.error}\n`, exitCode: EXIT.USAGE };
   const projectDir = parsed.values.get('--project') ?? ctx.env.CLAUDE_PROJECT_DIR ?? payload.value.cwd;

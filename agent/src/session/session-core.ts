@@ -1,5 +1,13 @@
+import {
+  type Decision,
+  type HookInput,
+  isToolHookInput,
+  parseHookText,
+  type ToolHookInput,
+  toEvaluationInput,
+} from '@ceros/policy';
 import type { JournalEntry } from '@ceros/protocol';
-import type { Decide, Decision, ToolCall } from '../decide/decision.ts';
+import { type Decide, sessionDeny } from '../decide/decision.ts';
 import {
   failureAnswer,
   type HookAnswer,
@@ -7,7 +15,6 @@ import {
   isHookEvent,
   MAX_HOOK_INPUT_BYTES,
 } from '../hook/events.ts';
-import { type HookInput, parseHookInput } from '../hook/parse-hook-input.ts';
 
 export interface Recorder {
   append(type: string, payload: unknown): JournalEntry;
@@ -25,6 +32,8 @@ export interface SessionCoreOptions {
   projectDir: string;
   /** Resolves once the session key, certificate and session.start entry are on disk. */
   ready: Promise<void>;
+  /** The policy in force, for decisions the session makes itself (lockdown); null with no policy. */
+  policyHash?: () => string | null;
   /** Called before each tool decision (posture staleness check); may set a lockdown. */
   beforeDecision?: () => Promise<void>;
   lockdown?: () => Lockdown | undefined;
@@ -107,13 +116,13 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
         record('hook.rejected', { event, reason, bytes: text.length, head: text.slice(0, 4096) });
         return failureAnswer(event, reason);
       }
-      const parsed = parseHookInput(event, text);
+      const parsed = parseHookText(event, text);
       if (!parsed.ok) {
         record('hook.rejected', { event, reason: parsed.error, head: text.slice(0, 4096) });
         return failureAnswer(event, parsed.error);
       }
       sawSession(parsed.value.sessionId);
-      return await answer(parsed.value, meta);
+      return await answer(event, parsed.value, meta);
     } catch (error) {
       const reason = `Session daemon failed while handling ${event}: ${(error as Error).message}`;
       try {
@@ -125,10 +134,11 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     }
   };
 
-  const answer = async (input: HookInput, meta: HookRequestMeta): Promise<HookAnswer> => {
+  const answer = async (event: HookEvent, input: HookInput, meta: HookRequestMeta): Promise<HookAnswer> => {
     const base = { claudeSessionId: input.sessionId, hookPid: meta.pid };
-    switch (input.event) {
+    switch (event) {
       case 'PreToolUse':
+        if (!isToolHookInput(input)) return failureAnswer('PreToolUse', 'PreToolUse input has no tool');
         return preToolUse(input, base, meta);
       case 'UserPromptSubmit': {
         const prompt = typeof input.raw.prompt === 'string' ? input.raw.prompt : '';
@@ -145,9 +155,9 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
           toolName: tool?.name ?? null,
           toolUseId: tool?.useId ?? null,
           toolInput: tool?.input ?? null,
-          agentId: tool?.agentId ?? null,
+          agentId: input.agentId,
           response: input.raw.tool_response ?? null,
-          error: input.event === 'PostToolUseFailure' ? (input.raw.error ?? 'failed') : null,
+          error: event === 'PostToolUseFailure' ? (input.raw.error ?? 'failed') : null,
           durationMs: input.raw.duration_ms ?? null,
         });
         return { exitCode: 0, stdout: '', stderr: '' };
@@ -167,34 +177,27 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
         return { exitCode: 0, stdout: '', stderr: '' };
       }
       default:
-        record(ENTRY_TYPE[input.event], { ...base, raw: input.raw });
+        record(ENTRY_TYPE[event], { ...base, raw: input.raw });
         return { exitCode: 0, stdout: '', stderr: '' };
     }
   };
 
   const preToolUse = async (
-    input: HookInput,
+    input: ToolHookInput,
     base: Record<string, unknown>,
     meta: HookRequestMeta,
   ): Promise<HookAnswer> => {
     const tool = input.tool;
-    if (!tool) return failureAnswer('PreToolUse', 'PreToolUse input has no tool');
     const ancestry =
       meta.pid && options.hookAncestry
         ? options.hookAncestry(meta.pid).catch((e: Error) => ({ error: e.message }))
         : null;
     await options.beforeDecision?.();
-    const call: ToolCall = {
-      toolName: tool.name,
-      toolInput: tool.input,
-      toolUseId: tool.useId,
-      cwd: input.cwd,
-      projectDir: options.projectDir,
-      agentId: tool.agentId,
-    };
+    // Every field of the payload a rule can match on (permission mode, subagent) reaches the policy.
+    const call = toEvaluationInput(input, { projectDir: options.projectDir });
     const lockdown = options.lockdown?.();
     const decision: Decision = lockdown
-      ? { effect: 'deny', rule: lockdown.rule, reason: lockdown.reason, policyHash: null, mode: 'enforce' }
+      ? sessionDeny(lockdown.rule, lockdown.reason, options.policyHash?.() ?? null)
       : options.decide(call);
     record('tool.decision', {
       ...base,
@@ -203,8 +206,9 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
       toolInput: tool.input,
       cwd: input.cwd,
       projectDir: options.projectDir,
-      agentId: tool.agentId,
-      agentType: tool.agentType,
+      permissionMode: input.permissionMode,
+      agentId: input.agentId,
+      agentType: input.agentType,
       decision,
       hookAncestry: ancestry ? await ancestry : null,
     });
@@ -219,7 +223,7 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
 export function decisionAnswer(decision: Decision): HookAnswer {
   if (decision.effect === 'allow' || decision.mode === 'monitor')
     return { exitCode: 0, stdout: '', stderr: '' };
-  const reason = `ceros policy${decision.rule ? ` (${decision.rule})` : ''}: ${decision.reason}${decision.detail ? ` [${decision.detail}]` : ''}`;
+  const reason = `ceros policy (${decision.rule}): ${decision.reason}${decision.detail ? ` [${decision.detail}]` : ''}`;
   return {
     exitCode: 0,
     stdout: JSON.stringify({

@@ -14,7 +14,7 @@ import {
   type TrustedKey,
   verifyBundle,
 } from '@ceros/policy';
-import type { Decide, Decision } from '../decide/decision.ts';
+import type { Decide } from '../decide/decision.ts';
 import { writePrivateFile } from '../state/secure-fs.ts';
 
 /** Where a session's policy came from; journaled in session.start. */
@@ -146,31 +146,7 @@ export function policyDecide(
 ): Decide {
   return (call) => {
     const facts = posture();
-    const decision = evaluate(
-      policy,
-      {
-        toolName: call.toolName,
-        toolInput: call.toolInput,
-        cwd: call.cwd,
-        projectDir: call.projectDir,
-        ...(facts ? { posture: facts } : {}),
-      },
-      ctx,
-    );
-    const result: Decision = {
-      effect: decision.effect,
-      rule: decision.rule,
-      reason: decision.reason,
-      ...(decision.detail ? { detail: decision.detail } : {}),
-      policyHash: decision.policyHash,
-      mode: 'enforce',
-      opaque: decision.opaque,
-      matches: decision.matches,
-    };
-    if (decision.monitor) {
-      result.monitor = decision.monitor;
-    }
-    return result;
+    return evaluate(policy, facts ? { ...call, posture: facts } : call, ctx);
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Decision } from '@ceros/policy';
 import type { ApiTurnRow, EntryRow, ToolCallRow } from '../store/store.ts';
 
 /**
@@ -30,17 +31,18 @@ const isObj = (v: Json | undefined): v is Obj => typeof v === 'object' && v !== 
 const str = (v: Json | undefined): string | null => (typeof v === 'string' ? v : null);
 const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
 
-export interface DecisionView {
-  effect: string | null;
-  rule: string | null;
-  reason: string | null;
-  /** What triggered the deciding rule (`Write call`, `program rm`). */
-  detail: string | null;
-  mode: string | null;
-  policyHash: string | null;
+/**
+ * A journaled decision as the edge stored it: the fields of policy's one `Decision` type (the agent
+ * journals that type), each null where an older agent did not write it or the entry lacks it.
+ */
+export type DecisionView = {
+  -readonly [K in keyof Pick<Decision, 'effect' | 'rule' | 'reason' | 'detail' | 'mode' | 'policyHash'>]-?:
+    | string
+    | null;
+} & {
   /** A monitor-mode rule that would have decided more strictly. */
   monitor: unknown;
-}
+};
 
 export interface ToolCallView {
   toolUseId: string;

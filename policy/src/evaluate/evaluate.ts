@@ -49,6 +49,7 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput, ctx: Ev
       rule: 'internal-error',
       reason: `ceros could not evaluate this call, so it is blocked: ${error instanceof Error ? error.message : String(error)}`,
       policyHash: hashOf(policy),
+      mode: 'enforce',
       opaque: false,
       matches: [],
     };
@@ -179,6 +180,7 @@ function decide(
       rule: 'invalid-input',
       reason: `ceros blocked a call it could not read: ${problem}`,
       policyHash: policy.hash,
+      mode: 'enforce',
       opaque: false,
       matches: [],
     };
@@ -258,6 +260,7 @@ function finish(call: Call): Decision {
     reason: winner.reason || ruleReason(winner.rule, winner.effect),
     detail: winner.detail,
     policyHash: policy.hash,
+    mode: winner.mode,
     opaque: verdict.opaque,
     matches: [...verdict.matches].sort((a, b) => RANK[b.effect] - RANK[a.effect]),
   };
