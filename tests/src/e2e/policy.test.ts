@@ -79,6 +79,51 @@ describe('policy on the real Claude Code', () => {
     }
   }, 90_000);
 
+  test('a rule for sessionModes [bypassPermissions] denies Bash in a session started with --permission-mode bypassPermissions, and the journal holds the decision', async () => {
+    // As root, Claude Code refuses bypassPermissions unless IS_SANDBOX=1 says it runs in a sandbox.
+    const t = await cerosSession(
+      [
+        turn(toolUseBlock('Bash', { command: 'cat secret.txt' }, 'toolu_bypass')),
+        turn('I could not read it.'),
+      ],
+      { IS_SANDBOX: '1' },
+    );
+    try {
+      writeFileSync(join(t.sandbox.project, 'secret.txt'), `${SECRET}\n`);
+      const policy = join(t.sandbox.home, 'modes.yaml');
+      writeFileSync(
+        policy,
+        'version: 1\ndefault: allow\nrules:\n  - id: no-bash-when-bypassing\n    tools: [Bash]\n    sessionModes: [bypassPermissions]\n    effect: deny\n    reason: Bash is not allowed with permissions bypassed\n',
+      );
+      const run = await runCerosClaude(t, [
+        '--policy',
+        policy,
+        '--allow-unsigned-policy',
+        '--permission-mode',
+        'bypassPermissions',
+        '-p',
+        'read the secret',
+        '--output-format',
+        'json',
+      ]);
+      expect(run.exitCode).toBe(0);
+      const result = t.api.toolResultFor('toolu_bypass');
+      expect(result?.isError).toBe(true);
+      expect(result?.content).toContain('Bash is not allowed with permissions bypassed');
+      const decision = readJournal(t.home).find((e) => e.type === 'tool.decision');
+      expect(decision?.payload).toMatchObject({
+        toolName: 'Bash',
+        toolUseId: 'toolu_bypass',
+        permissionMode: 'bypassPermissions',
+        decision: { effect: 'deny', rule: 'no-bash-when-bypassing' },
+      });
+      expect(JSON.stringify(t.api.requests.map((r) => r.body))).not.toContain(SECRET);
+      expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 90_000);
+
   test('monitor mode allows and journals the would-be denial, and replay reports the same call as a change', async () => {
     const t = await cerosSession([
       turn(toolUseBlock('Bash', { command: 'echo watched' }, 'toolu_mon')),
