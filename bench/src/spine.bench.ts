@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
-import { ALLOW_ALL } from '../../agent/src/decide/decision.ts';
+import { NO_POLICY } from '../../agent/src/decide/decision.ts';
 import { lockExclusive, unlock } from '../../agent/src/journal/flock.ts';
 import { openJournalWriter } from '../../agent/src/journal/journal.ts';
 import { createFileKeystore } from '../../agent/src/keystore/file.ts';
@@ -49,7 +49,7 @@ export async function benchHookRoundTrip(calls = 500): Promise<BenchLine[]> {
   const journal = await openTestJournal(home);
   const core = createSessionCore({
     recorder: journal,
-    decide: ALLOW_ALL,
+    decide: NO_POLICY,
     projectDir: home,
     ready: Promise.resolve(),
   });

@@ -14,7 +14,7 @@ import {
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
 import { embeddedWasm } from '../decide/assets.ts';
-import { ALLOW_ALL, type Decide, guardDecide } from '../decide/decision.ts';
+import { type Decide, guardDecide, NO_POLICY } from '../decide/decision.ts';
 import {
   createEdgeClient,
   createFileLogTrustStore,
@@ -66,10 +66,12 @@ import { createSessionCore, type Lockdown, type Recorder } from '../session/sess
 import {
   claudeSettingsFor,
   loadPolicyFile,
+  policyBanner,
   policyDecide,
   readLastGoodBundle,
   type SessionPolicy,
   saveLastGoodBundle,
+  starterSessionPolicy,
 } from '../session/session-policy.ts';
 import { type HookSocketServer, serveHookSocket } from '../session/socket-server.ts';
 import { createTrustProbes, postureDigest, postureFacts } from '../session/trust.ts';
@@ -90,6 +92,9 @@ ceros options (everything else goes to claude unchanged):
   --policy FILE              Enforce FILE for this session: a policy bundle signed by your
                              organization (YAML/JSON documents need the flag below)
   --allow-unsigned-policy    Development only: accept an unsigned policy document (journaled)
+  --no-policy-dev            Development only: run with no policy at all (journaled; refused on
+                             an enrolled device). Without it, a session with no policy enforces
+                             the baseline starter (\`ceros policy starter baseline\`)
   --ceros-help               Show this help without running claude
 
 Refused, because they switch Claude Code's hooks off: --bare, --safe-mode, and the environment
@@ -170,6 +175,11 @@ export async function runClaudeCommand(
     if (!edgeConfig.ok) return fail(`ceros: ${edgeConfig.error}`, EXIT.FAILURE);
   }
   const enrolled = edgeConfig.value;
+  if (args.noPolicyDev && enrolled)
+    return fail(
+      `ceros: Refusing --no-policy-dev: this device is enrolled with "${enrolled.org.slug}", whose policy applies to every session`,
+      EXIT.REFUSED,
+    );
   const trustedKeys: TrustedKey[] = enrolled
     ? [{ keyId: enrolled.orgSigningKeyId, publicKey: enrolled.orgSigningKey }]
     : [];
@@ -233,6 +243,15 @@ export async function runClaudeCommand(
     );
   }
 
+  // Open by default is not an option: with no policy configured, the baseline starter applies.
+  if (!policy && !args.noPolicyDev)
+    policy = starterSessionPolicy(
+      enrolled
+        ? 'your organization has published no policy yet'
+        : 'no policy is configured (pass --policy FILE, or enroll this device with your organization)',
+    );
+  ctx.progress(policyBanner(policy, enrolled?.edgeUrl ?? null));
+
   // Posture before the first token: refuse here, before Claude Code starts, if the policy says so.
   const trust = createTrustProbes({
     env: ctx.env,
@@ -256,7 +275,7 @@ export async function runClaudeCommand(
     }
   }
 
-  let decide: Decide = ALLOW_ALL;
+  let decide: Decide = NO_POLICY;
   let permissionsDeny: string[] = [];
   let mcpLists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] } = {};
   const userHome = ctx.env.HOME ?? home;
@@ -473,7 +492,12 @@ export async function runClaudeCommand(
       edge: enrolled ? { url: enrolled.edgeUrl, org: enrolled.org.slug, user: enrolled.userEmail } : null,
       keyProtection: device.key.protection,
       keystore: keystoreReason,
-      policy: policy ? { ...policy.source, signed: policy.source.kind !== 'unsigned-file' } : null,
+      policy: policy
+        ? {
+            ...policy.source,
+            signed: policy.source.kind !== 'unsigned-file' && policy.source.kind !== 'starter',
+          }
+        : { kind: 'none', reason: 'Started with --no-policy-dev' },
       userSettings: args.userSettings.length > 0,
       posture,
       postureDigest: postureDigest(posture),
@@ -486,6 +510,11 @@ export async function runClaudeCommand(
     for (const server of mcpServers) {
       const verdict = mcpVerdict(server.name);
       journal.append('mcp.server', { ...server, ...verdict, claudeSessionId: null });
+    }
+    if (!policy) {
+      journal.append('policy.none', {
+        reason: 'Started with --no-policy-dev: tool calls are recorded, not checked',
+      });
     }
     if (policy?.source.kind === 'unsigned-file') {
       journal.append('policy.unsigned', {

@@ -8,11 +8,14 @@ import type { Decision, EvaluationInput } from '@ceros/policy';
  */
 export type Decide = (call: EvaluationInput) => Decision;
 
-/** No policy in force: every tool is allowed and recorded. */
-export const ALLOW_ALL: Decide = () => ({
+/**
+ * Development only (`ceros claude --no-policy-dev`): no policy at all, every tool is allowed and
+ * recorded. Without the flag, a session with no configured policy enforces the baseline starter.
+ */
+export const NO_POLICY: Decide = () => ({
   effect: 'allow',
   rule: 'no-policy',
-  reason: 'No policy is configured: every tool is allowed and recorded',
+  reason: 'No policy is in force (--no-policy-dev): every tool is allowed and recorded',
   policyHash: null,
   mode: 'enforce',
   opaque: false,

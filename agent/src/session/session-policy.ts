@@ -11,20 +11,71 @@ import {
   type PostureValue,
   parsePolicy,
   parsePolicyObject,
+  type StarterName,
+  starterPolicy,
   type TrustedKey,
   verifyBundle,
 } from '@ceros/policy';
 import type { Decide } from '../decide/decision.ts';
 import { writePrivateFile } from '../state/secure-fs.ts';
 
-/** Where a session's policy came from; journaled in session.start. */
+/** Where a session's policy came from; journaled in session.start and said in the start banner. */
 export interface PolicySource {
-  kind: 'bundle' | 'unsigned-file' | 'last-good-bundle' | 'edge';
+  /** `starter`: no policy is configured, so the shipped baseline applies (never nothing at all). */
+  kind: 'bundle' | 'unsigned-file' | 'last-good-bundle' | 'edge' | 'starter';
   file: string | null;
   hash: string;
   version: number | null;
-  /** Set when a newer policy was refused and the last good bundle stands in. */
+  /** The shipped starter in force (kind `starter`). */
+  starter?: StarterName;
+  /** Why this policy stands in: a newer one was refused (last good bundle), or none is configured (starter). */
   fallbackReason?: string;
+}
+
+/** The policy a session enforces when none is configured: open by default is not an option. */
+export const FALLBACK_STARTER: StarterName = 'baseline';
+
+/** The shipped starter as the session's policy, saying why it stands in. */
+export function starterSessionPolicy(reason: string, name: StarterName = FALLBACK_STARTER): SessionPolicy {
+  const parsed = parsePolicy(starterPolicy(name));
+  // The starters are tested to parse (policy/test); a failure here is a build defect, so it throws.
+  if (!parsed.ok) throw new Error(`The shipped "${name}" starter policy does not parse`);
+  const compiled = compilePolicy(parsed.value);
+  return {
+    compiled,
+    source: {
+      kind: 'starter',
+      file: null,
+      hash: compiled.hash,
+      version: null,
+      starter: name,
+      fallbackReason: reason,
+    },
+  };
+}
+
+/**
+ * The start banner's one line: which policy is in force and where it came from (null: the
+ * development flag `--no-policy-dev`, the only way to run with no policy).
+ */
+export function policyBanner(policy: SessionPolicy | null, edgeUrl: string | null): string {
+  if (!policy) return 'ceros: Running with no policy (--no-policy-dev): tool calls are recorded, not checked';
+  const { source, compiled } = policy;
+  const name = compiled.name ? `"${compiled.name}"` : 'unnamed';
+  const hash = source.hash.slice(0, 12);
+  const version = source.version !== null ? ` version ${source.version}` : '';
+  switch (source.kind) {
+    case 'starter':
+      return `ceros: Enforcing the ${source.starter ?? FALLBACK_STARTER} starter policy (${hash}): ${source.fallbackReason ?? 'no policy is configured'}`;
+    case 'edge':
+      return `ceros: Enforcing policy ${name}${version} from the edge "${edgeUrl ?? 'unknown'}" (${hash})`;
+    case 'bundle':
+      return `ceros: Enforcing policy ${name}${version} from the signed bundle "${source.file}" (${hash})`;
+    case 'unsigned-file':
+      return `ceros: Enforcing policy ${name} from the unsigned file "${source.file}" (${hash}; --allow-unsigned-policy, journaled)`;
+    case 'last-good-bundle':
+      return `ceros: Enforcing policy ${name}${version} from the last good bundle (${hash})${source.fallbackReason ? ', in place of a policy that was refused' : ''}`;
+  }
 }
 
 export interface SessionPolicy {

@@ -13,6 +13,7 @@ describe('parseWrapperArgs()', () => {
       { claudeArgs: ['-c'], userSettings: ['a.json', '{"x":1}'], policyFile: null },
     ],
     [['-p', '--', '--bare'], { claudeArgs: ['-p', '--', '--bare'], userSettings: [], policyFile: null }],
+    [['--no-policy-dev', '-p', 'hi'], { claudeArgs: ['-p', 'hi'], policyFile: null, noPolicyDev: true }],
   ])('%j passes through what is Claude Code’s', (argv, expected) => {
     expect(parseWrapperArgs(argv)).toMatchObject({ ok: true, value: expected });
   });
@@ -21,6 +22,14 @@ describe('parseWrapperArgs()', () => {
     const result = parseWrapperArgs(['-p', 'x', flag]);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toContain('Refusing');
+  });
+
+  test('takes the baseline unless --no-policy-dev is given, and refuses it beside --policy', () => {
+    expect(parseWrapperArgs(['-p', 'hi'])).toMatchObject({ ok: true, value: { noPolicyDev: false } });
+    expect(parseWrapperArgs(['--no-policy-dev', '--policy', 'p.yaml'])).toEqual({
+      ok: false,
+      error: '--no-policy-dev and --policy cannot be used together: choose one',
+    });
   });
 
   test('refuses a --settings without a value', () => {

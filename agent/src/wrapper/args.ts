@@ -9,6 +9,8 @@ export interface WrapperArgs {
   policyFile: string | null;
   /** `--allow-unsigned-policy`: a local unsigned policy document is allowed (and journaled as such). */
   allowUnsignedPolicy: boolean;
+  /** `--no-policy-dev`: development only, no policy at all instead of the baseline starter (journaled). */
+  noPolicyDev: boolean;
   help: boolean;
 }
 
@@ -30,6 +32,7 @@ export function parseWrapperArgs(argv: readonly string[]): ParseArgsResult {
   let policyFile: string | null = null;
   let help = false;
   let allowUnsignedPolicy = false;
+  let noPolicyDev = false;
   let passthrough = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -56,6 +59,10 @@ export function parseWrapperArgs(argv: readonly string[]): ParseArgsResult {
       allowUnsignedPolicy = true;
       continue;
     }
+    if (arg === '--no-policy-dev') {
+      noPolicyDev = true;
+      continue;
+    }
     if (arg === '--ceros-help') {
       help = true;
       continue;
@@ -63,7 +70,12 @@ export function parseWrapperArgs(argv: readonly string[]): ParseArgsResult {
     if (arg === '--help' || arg === '-h') help = true;
     claudeArgs.push(arg);
   }
-  return { ok: true, value: { claudeArgs, userSettings, policyFile, allowUnsignedPolicy, help } };
+  if (noPolicyDev && policyFile !== null)
+    return { ok: false, error: '--no-policy-dev and --policy cannot be used together: choose one' };
+  return {
+    ok: true,
+    value: { claudeArgs, userSettings, policyFile, allowUnsignedPolicy, noPolicyDev, help },
+  };
 }
 
 function splitFlag(arg: string): [string, string | undefined] {

@@ -4,7 +4,7 @@
  * whose events arrive with user and device attribution, an outage, and a revocation.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +266,50 @@ describe('ceros with an edge', () => {
     }
   }, 180_000);
 
+  test('an enrolled device whose organization has published no policy enforces the baseline starter, and refuses --no-policy-dev', async () => {
+    const secret = 'CEROS-EDGE-SECRET-7d2e';
+    const s = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'cat ~/.ssh/id_rsa' }, 'toolu_key')),
+      turn('I could not read it.'),
+    ]);
+    try {
+      await enrollDevice(s.env, 'dev2@acme.test');
+      mkdirSync(join(s.sandbox.home, '.ssh'), { mode: 0o700 });
+      writeFileSync(join(s.sandbox.home, '.ssh', 'id_rsa'), `${secret}\n`, { mode: 0o600 });
+      const run = await runClaude({
+        cmd: [join(ROOT, 'dist', 'ceros'), 'claude'],
+        args: ['-p', 'read my key', '--output-format', 'json', '--allowedTools', 'Bash'],
+        env: s.env,
+        cwd: s.sandbox.project,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(run.stderr).toContain('ceros: Enforcing the baseline starter policy');
+      expect(run.stderr).toContain('your organization has published no policy yet');
+      expect(s.api.toolResultFor('toolu_key')?.isError).toBe(true);
+      expect(JSON.stringify(s.api.requests.map((r) => r.body))).not.toContain(secret);
+      const journal = readJournal(s.home);
+      expect(journal.find((e) => e.type === 'session.start')?.payload.policy).toMatchObject({
+        kind: 'starter',
+      });
+      expect(journal.find((e) => e.type === 'tool.decision')?.payload.decision).toMatchObject({
+        effect: 'deny',
+        rule: 'ssh-keys',
+      });
+      const refused = Bun.spawnSync([join(ROOT, 'dist', 'ceros'), 'claude', '--no-policy-dev', '-p', 'hi'], {
+        env: s.env,
+        cwd: s.sandbox.project,
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+      expect(refused.exitCode).toBe(77);
+      expect(refused.stderr.toString()).toContain(
+        'Refusing --no-policy-dev: this device is enrolled with "acme"',
+      );
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+
   test('revoking a device ends its running session within 10 s and journals why', async () => {
     const s = await cerosSession([
       turn(toolUseBlock('Bash', { command: 'sleep 30' }, 'toolu_long')),
@@ -463,7 +507,8 @@ describe('ceros with an edge', () => {
 });
 
 /** `ceros enroll URL --no-browser`, with the test playing the human in the browser. */
-async function enrollDevice(env: Record<string, string>): Promise<string> {
+/** `email`: the enrollment page sends at most 5 codes to one address every 15 minutes. */
+async function enrollDevice(env: Record<string, string>, email = DEV): Promise<string> {
   const enroll = await spawnRetrying(() =>
     Bun.spawn([join(ROOT, 'dist', 'ceros'), 'enroll', edge.url, '--org', 'acme', '--no-browser'], {
       env,
@@ -474,7 +519,7 @@ async function enrollDevice(env: Record<string, string>): Promise<string> {
   await enrollInBrowser(
     edge.url,
     await enrollmentCodeFrom(enroll.stderr as ReadableStream<Uint8Array>),
-    DEV,
+    email,
     (to: string) => smtp.codeFor(to),
   );
   await approvePendingDevice();

@@ -79,6 +79,82 @@ describe('policy on the real Claude Code', () => {
     }
   }, 90_000);
 
+  test('with no policy configured, the baseline starter applies: reading ~/.ssh/id_rsa is denied, the secret never reaches the model, and the banner and session.start say which policy is in force', async () => {
+    const t = await cerosSession([
+      turn(
+        toolUseBlock('Bash', { command: 'cat ~/.ssh/id_rsa' }, 'toolu_bash'),
+        toolUseBlock('Read', { file_path: join('~', '.ssh', 'id_rsa') }, 'toolu_read'),
+      ),
+      turn('I could not read it.'),
+    ]);
+    try {
+      const ssh = join(t.sandbox.home, '.ssh');
+      mkdirSync(ssh, { mode: 0o700 });
+      writeFileSync(join(ssh, 'id_rsa'), `${SECRET}\n`, { mode: 0o600 });
+      const run = await runCerosClaude(t, [
+        '-p',
+        'read my key',
+        '--output-format',
+        'json',
+        '--allowedTools',
+        'Bash,Read',
+      ]);
+      expect(run.exitCode).toBe(0);
+      for (const id of ['toolu_bash', 'toolu_read'])
+        expect({ id, denied: t.api.toolResultFor(id)?.isError }).toEqual({ id, denied: true });
+      expect(JSON.stringify(t.api.requests.map((r) => r.body))).not.toContain(SECRET);
+      const banner = run.stderr.split('\n').filter((line) => line.includes('policy'));
+      expect(banner).toEqual([expect.stringContaining('ceros: Enforcing the baseline starter policy')]);
+      expect(banner[0]).toContain('no policy is configured');
+      const journal = readJournal(t.home);
+      expect(journal.find((e) => e.type === 'session.start')?.payload.policy).toMatchObject({
+        kind: 'starter',
+        starter: 'baseline',
+        signed: false,
+      });
+      const bash = journal.find((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_bash');
+      expect(bash?.payload.decision).toMatchObject({ effect: 'deny', rule: 'ssh-keys' });
+    } finally {
+      await t.close();
+    }
+  }, 90_000);
+
+  test('--no-policy-dev runs with no policy at all, and says so on stderr and in the journal', async () => {
+    const t = await cerosSession([
+      turn(toolUseBlock('Bash', { command: 'cat .env' }, 'toolu_env')),
+      turn('done'),
+    ]);
+    try {
+      writeFileSync(join(t.sandbox.project, '.env'), 'TOKEN=dev-only\n');
+      const run = await runCerosClaude(t, [
+        '--no-policy-dev',
+        '-p',
+        'show the env file',
+        '--output-format',
+        'json',
+        '--allowedTools',
+        'Bash',
+      ]);
+      expect(run.exitCode).toBe(0);
+      // baseline would deny a .env file; with no policy the call runs, and is recorded.
+      expect(t.api.toolResultFor('toolu_env')?.content).toContain('TOKEN=dev-only');
+      expect(run.stderr).toContain('ceros: Running with no policy (--no-policy-dev)');
+      const journal = readJournal(t.home);
+      expect(journal.find((e) => e.type === 'session.start')?.payload.policy).toEqual({
+        kind: 'none',
+        reason: 'Started with --no-policy-dev',
+      });
+      expect(journal.some((e) => e.type === 'policy.none')).toBe(true);
+      expect(journal.find((e) => e.type === 'tool.decision')?.payload.decision).toMatchObject({
+        effect: 'allow',
+        rule: 'no-policy',
+        policyHash: null,
+      });
+    } finally {
+      await t.close();
+    }
+  }, 90_000);
+
   test('a rule for sessionModes [bypassPermissions] denies Bash in a session started with --permission-mode bypassPermissions, and the journal holds the decision', async () => {
     // As root, Claude Code refuses bypassPermissions unless IS_SANDBOX=1 says it runs in a sandbox.
     const t = await cerosSession(
