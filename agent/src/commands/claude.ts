@@ -54,17 +54,13 @@ import {
   nodeProcessControl,
   type PostureMonitor,
 } from '../posture/index.ts';
-import { createProxyHandler } from '../proxy/proxy.ts';
-import { createApiRecorder } from '../proxy/recorder.ts';
 import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import { createHookHttpHandler } from '../session/hook-http.ts';
 import { createSessionKeys, type DeviceIdentity, loadOrCreateDevice } from '../session/identity.ts';
-import { discoverMcpServers } from '../session/mcp-servers.ts';
 import { endOrphanedSessions } from '../session/orphaned-sessions.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
 import { createSessionCore, type Lockdown, type Recorder } from '../session/session-core.ts';
 import {
-  claudeSettingsFor,
   loadPolicyFile,
   policyBanner,
   policyDecide,
@@ -77,9 +73,8 @@ import { type HookSocketServer, serveHookSocket } from '../session/socket-server
 import { createTrustProbes, postureDigest, postureFacts } from '../session/trust.ts';
 import { cerosHome, ensurePrivateDir, writePrivateFile } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
-import { parseWrapperArgs, refusedEnvironment } from '../wrapper/args.ts';
-import { findClaude, launchClaude, openInBrowser } from '../wrapper/launch.ts';
-import { buildWrapperSettings, mergeSettings } from '../wrapper/settings.ts';
+import { createClaudeAdapter, stringEnv } from '../wrapper/claude-adapter.ts';
+import { launchClaude, openInBrowser } from '../wrapper/launch.ts';
 import { runEnroll } from './enroll.ts';
 
 export const CLAUDE_HELP = `Usage: ceros claude [--policy FILE] [claude arguments...]
@@ -112,12 +107,13 @@ something this machine lacks, saying what to fix. When the device is enrolled wi
 (\`ceros enroll\`), the journal syncs there and revocation ends the session within seconds.
 `;
 
-const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 const DRAIN_TIMEOUT_MS = 5_000;
 const SYNC_AT_EXIT_MS = 5_000;
 /** The log check after the final flush: consistency and the receipt of the session's last entry. */
 const LOG_CHECK_AT_EXIT_MS = 3_000;
 const POLICY_POLL_MS = 60_000;
+
+const CLAUDE = createClaudeAdapter(CLAUDE_HELP);
 
 export interface ClaudeDeps {
   /** Absolute path of the running ceros binary (hooks call it). */
@@ -131,22 +127,18 @@ export async function runClaudeCommand(
   ctx: CommandContext,
   deps: ClaudeDeps,
 ): Promise<CommandResult> {
-  const parsed = parseWrapperArgs(argv);
+  const adapter = CLAUDE;
+  const parsed = adapter.parseArgs(argv);
   if (!parsed.ok) return fail(`ceros: ${parsed.error}`, EXIT.REFUSED);
   const args = parsed.value;
-  if (argv.includes('--ceros-help')) return { stdout: CLAUDE_HELP, stderr: '', exitCode: 0 };
-  const refusedEnv = refusedEnvironment(ctx.env);
+  if (args.cerosHelp) return { stdout: adapter.help, stderr: '', exitCode: 0 };
+  const refusedEnv = adapter.refusedEnvironment(ctx.env);
   if (refusedEnv) return fail(`ceros: ${refusedEnv}`, EXIT.REFUSED);
-  const claudeBinary = findClaude(ctx.env, deps.cerosBinary);
-  if (!claudeBinary) {
-    return fail(
-      'ceros: Cannot find Claude Code: install it (npm i -g @anthropic-ai/claude-code) or set CEROS_CLAUDE_PATH',
-      EXIT.FAILURE,
-    );
-  }
+  const claudeBinary = adapter.findBinary(ctx.env, deps.cerosBinary);
+  if (!claudeBinary) return fail(`ceros: ${adapter.notFound}`, EXIT.FAILURE);
   if (args.help) {
-    ctx.progress(CLAUDE_HELP);
-    const child = launchClaude(claudeBinary, args.claudeArgs, stringEnv(ctx.env), ctx.cwd);
+    ctx.progress(adapter.help);
+    const child = launchClaude(claudeBinary, args.agentArgs, stringEnv(ctx.env), ctx.cwd);
     return { stdout: '', stderr: '', exitCode: (await child.exited).exitCode };
   }
 
@@ -195,12 +187,8 @@ export async function runClaudeCommand(
     for (const warning of loaded.warnings) ctx.progress(`ceros: ${warning}`);
     policy = loaded.value;
   }
-  let userSettings: Record<string, unknown> = {};
-  for (const source of args.userSettings) {
-    const loaded = readUserSettings(source, ctx.cwd);
-    if (!loaded.ok) return fail(`ceros: ${loaded.error}`, EXIT.FAILURE);
-    userSettings = { ...userSettings, ...loaded.value };
-  }
+  const userConfig = adapter.readUserConfig(args, ctx.cwd);
+  if (!userConfig.ok) return fail(`ceros: ${userConfig.error}`, EXIT.FAILURE);
 
   let device: DeviceIdentity;
   let keystoreReason: string;
@@ -276,11 +264,9 @@ export async function runClaudeCommand(
   }
 
   let decide: Decide = NO_POLICY;
-  let permissionsDeny: string[] = [];
-  let mcpLists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] } = {};
   const userHome = ctx.env.HOME ?? home;
   const mcpServers = [
-    ...discoverMcpServers(args.claudeArgs, userHome, projectDir),
+    ...adapter.discoverMcpServers(args, userHome, projectDir),
     ...managedMcp.map((m) => ({
       name: m.name,
       source: 'managed' as const,
@@ -320,28 +306,13 @@ export async function runClaudeCommand(
       const blocked = d.effect === 'deny' && (d.rule === 'mcp-deny' || d.rule === 'mcp-allowlist');
       return { status: blocked ? 'blocked' : 'allowed', rule: d.rule, reason: d.reason };
     };
-    const fragment = claudeSettingsFor(policy.compiled, {
-      home: home0,
-      projectDir,
-      cerosHome: home,
-      cerosBinary: deps.cerosBinary,
-    });
-    // A bare tool name in permissions.deny hides the tool (checked with 2.1.197): the model would see
-    // "No such tool" instead of the policy's reason. Whole-tool denies stay with the hook, which
-    // fails closed; argument rules (paths, programs, domains) go to both layers.
-    permissionsDeny = fragment.permissions.deny.filter((rule) => rule.includes('('));
-    mcpLists = {
-      ...(fragment.allowedMcpServers ? { allowedMcpServers: fragment.allowedMcpServers } : {}),
-      ...(fragment.deniedMcpServers ? { deniedMcpServers: fragment.deniedMcpServers } : {}),
-    };
   }
   const policyHash = policy?.source.hash ?? null;
 
   const sessionId = randomUUID();
   const runDir = runtimeDir(home, deps.uid);
   const socketPath = join(runDir, `${sessionId.slice(0, 8)}.sock`);
-  const settingsPath = join(runDir, `${sessionId.slice(0, 8)}.settings.json`);
-  const upstream = ctx.env.ANTHROPIC_BASE_URL || DEFAULT_UPSTREAM;
+  const upstream = adapter.upstream(ctx.env);
 
   let journal: JournalWriter | undefined;
   let uploader: Uploader | undefined;
@@ -398,9 +369,9 @@ export async function runClaudeCommand(
   let proxy: ProxyServer | undefined;
   try {
     server = await serveHookSocket(socketPath, core);
-    const forward = createProxyHandler({
+    const forward = adapter.createModelProxy({
       upstream,
-      recorder: createApiRecorder(recorder),
+      recorder,
       ready,
       track,
       hooksAlive: core.hooksAlive,
@@ -413,45 +384,23 @@ export async function runClaudeCommand(
     return fail(`ceros: Cannot start the session daemon: ${(error as Error).message}`, EXIT.FAILURE);
   }
 
-  const settings = mergeSettings(
-    userSettings,
-    buildWrapperSettings({
-      cerosBinary: deps.cerosBinary,
-      proxyUrl: proxy.url,
-      hookToken,
-      permissionsDeny,
-      ...withManagedAllowed(mcpLists, managedMcp),
-    }),
-  );
-  writePrivateFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
-  const managedArgs: string[] = [];
-  if (managedMcp.length > 0) {
-    // Servers the organization manages: added for every session, and approved by definition.
-    const managedPath = join(runDir, `${sessionId.slice(0, 8)}.mcp.json`);
-    const config = Object.fromEntries(
-      managedMcp.map((m) => [
-        m.name,
-        m.transport === 'stdio'
-          ? { type: 'stdio', command: m.command, args: m.args, env: m.env }
-          : { type: 'http', url: m.url, headers: m.headers },
-      ]),
-    );
-    writePrivateFile(managedPath, `${JSON.stringify({ mcpServers: config }, null, 2)}\n`);
-    managedArgs.push('--mcp-config', managedPath);
-  }
-  const claudeArgs = insertBeforeDoubleDash(args.claudeArgs, [...managedArgs, '--settings', settingsPath]);
-  const env = stringEnv(ctx.env);
-  delete env.CLAUDE_CODE_SIMPLE;
-  delete env.CLAUDE_CODE_SAFE_MODE;
-  Object.assign(env, {
-    ANTHROPIC_BASE_URL: proxy.url,
-    CEROS_SOCKET: socketPath,
-    CEROS_SESSION: sessionId,
-    CEROS_HOME: home,
+  const launch = adapter.prepareLaunch(args, userConfig.value, {
+    sessionId,
+    runDir,
+    cerosBinary: deps.cerosBinary,
+    cerosHome: home,
+    userHome,
+    projectDir,
+    socketPath,
+    proxyUrl: proxy.url,
+    hookToken,
+    policy: policy?.compiled ?? null,
+    managedMcp,
+    env: ctx.env,
   });
 
   const started = Date.now();
-  const child = launchClaude(claudeBinary, claudeArgs, env, ctx.cwd);
+  const child = launchClaude(claudeBinary, launch.args, launch.env, ctx.cwd);
   let revocation: RevocationWatcher | undefined;
   let logMonitor: LogMonitor | undefined;
   let ledgerAlerted = false;
@@ -482,7 +431,7 @@ export async function runClaudeCommand(
       cerosVersion: VERSION,
       claudeBinary,
       claudePid: child.pid,
-      claudeArgs: args.claudeArgs,
+      claudeArgs: args.agentArgs,
       cwd: ctx.cwd,
       projectDir,
       socket: socketPath,
@@ -681,7 +630,7 @@ export async function runClaudeCommand(
     server.close();
     await proxy.stop();
     rmSync(socketPath, { force: true });
-    rmSync(settingsPath, { force: true });
+    for (const file of launch.files) rmSync(file, { force: true });
   }
   return { stdout: '', stderr: '', exitCode: result.exitCode };
 }
@@ -721,18 +670,6 @@ async function withEdgeTimeout<T>(request: Promise<T>): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** An allowlist from the policy also admits the organization's managed servers. */
-function withManagedAllowed(
-  lists: { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] },
-  managed: ManagedMcpServer[],
-): { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] } {
-  if (!lists.allowedMcpServers || managed.length === 0) return lists;
-  return {
-    ...lists,
-    allowedMcpServers: [...lists.allowedMcpServers, ...managed.map((m) => ({ serverName: m.name }))],
-  };
 }
 
 /** The organization's managed MCP servers, verified; the last good list when the edge is away. */
@@ -808,41 +745,5 @@ async function edgePolicy(
         `ceros: Cannot fetch the policy from ${edgeUrl} (${(error as Error).message}); using the last good bundle`,
       );
     return lastGood;
-  }
-}
-
-function insertBeforeDoubleDash(args: string[], extra: string[]): string[] {
-  const at = args.indexOf('--');
-  return at === -1 ? [...args, ...extra] : [...args.slice(0, at), ...extra, ...args.slice(at)];
-}
-
-function stringEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
-}
-
-type SettingsResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
-
-/** `--settings` takes a path or inline JSON, as in Claude Code. */
-function readUserSettings(source: string, cwd: string): SettingsResult {
-  const trimmed = source.trim();
-  let text = trimmed;
-  if (!trimmed.startsWith('{')) {
-    const path = resolve(cwd, source);
-    if (!existsSync(path)) return { ok: false, error: `Settings file not found: "${path}"` };
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      return { ok: false, error: `Cannot read settings file "${path}": ${(error as Error).message}` };
-    }
-  }
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('it is not a JSON object');
-    return { ok: true, value: value as Record<string, unknown> };
-  } catch (error) {
-    return { ok: false, error: `Cannot use --settings "${source}": ${(error as Error).message}` };
   }
 }

@@ -2,10 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BUNDLE_FORMAT,
-  type ClaudeSettingsFragment,
   type CompiledPolicy,
   compilePolicy,
-  compileToClaudeSettings,
   type EvaluationContext,
   evaluate,
   type PostureValue,
@@ -199,11 +197,4 @@ export function policyDecide(
     const facts = posture();
     return evaluate(policy, facts ? { ...call, posture: facts } : call, ctx);
   };
-}
-
-export function claudeSettingsFor(
-  policy: CompiledPolicy,
-  ctx: Parameters<typeof compileToClaudeSettings>[1],
-): ClaudeSettingsFragment {
-  return compileToClaudeSettings(policy, ctx);
 }

@@ -1,0 +1,150 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compilePolicy, parsePolicy, starterPolicy } from '@ceros/policy';
+import type { LaunchContext } from '../session/agent-adapter.ts';
+import { type ClaudeCommandLine, createClaudeAdapter, insertBeforeDoubleDash } from './claude-adapter.ts';
+
+const adapter = createClaudeAdapter('HELP');
+const dir = mkdtempSync(join(tmpdir(), 'ceros-claude-adapter-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function line(argv: string[]): ClaudeCommandLine {
+  const parsed = adapter.parseArgs(argv);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
+}
+
+function baseline() {
+  const parsed = parsePolicy(starterPolicy('baseline'));
+  if (!parsed.ok) throw new Error('baseline does not parse');
+  return compilePolicy(parsed.value);
+}
+
+const session = (overrides: Partial<LaunchContext> = {}): LaunchContext => ({
+  sessionId: '12345678-aaaa-4bbb-8ccc-000000000000',
+  runDir: dir,
+  cerosBinary: '/opt/ceros',
+  cerosHome: '/home/dev/.ceros',
+  userHome: '/home/dev',
+  projectDir: '/home/dev/project',
+  socketPath: '/run/ceros/s.sock',
+  proxyUrl: 'http://127.0.0.1:4000',
+  hookToken: 'tok',
+  policy: null,
+  managedMcp: [],
+  env: {
+    PATH: '/bin',
+    CLAUDE_CODE_SIMPLE: '0',
+    CLAUDE_CODE_SAFE_MODE: '',
+    ANTHROPIC_BASE_URL: 'https://up',
+    X: undefined,
+  },
+  ...overrides,
+});
+
+describe('the Claude Code adapter', () => {
+  test('parseArgs() takes ceros options out and keeps Claude Code arguments in order', () => {
+    expect(
+      line(['--policy', 'p.yaml', '--allow-unsigned-policy', '-p', 'hi', '--settings', 's.json']),
+    ).toEqual({
+      agentArgs: ['-p', 'hi'],
+      userSettings: ['s.json'],
+      policyFile: 'p.yaml',
+      allowUnsignedPolicy: true,
+      noPolicyDev: false,
+      cerosHelp: false,
+      help: false,
+    });
+    expect(line(['--ceros-help'])).toMatchObject({ cerosHelp: true, help: true });
+    expect(line(['--help'])).toMatchObject({ cerosHelp: false, help: true, agentArgs: ['--help'] });
+    expect(adapter.parseArgs(['--bare'])).toMatchObject({ ok: false });
+  });
+
+  test('readUserConfig() merges inline and file settings in order, naming a missing or broken one', () => {
+    const file = join(dir, 'mine.json');
+    writeFileSync(file, '{"model":"sonnet","a":1}');
+    expect(adapter.readUserConfig(line(['--settings', file, '--settings', '{"a":2}']), dir)).toEqual({
+      ok: true,
+      value: { model: 'sonnet', a: 2 },
+    });
+    expect(adapter.readUserConfig(line(['--settings', 'missing.json']), dir)).toEqual({
+      ok: false,
+      error: `Settings file not found: "${join(dir, 'missing.json')}"`,
+    });
+    const broken = adapter.readUserConfig(line(['--settings', '{"a":']), dir);
+    expect(broken.ok ? '' : broken.error).toStartWith('Cannot use --settings "{"a":": ');
+  });
+
+  test('upstream() is ANTHROPIC_BASE_URL, else the Anthropic API', () => {
+    expect(adapter.upstream({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' })).toBe('http://127.0.0.1:9');
+    expect(adapter.upstream({})).toBe('https://api.anthropic.com');
+  });
+
+  test('prepareLaunch() passes its settings last, before a literal --, and points Claude Code at the session', () => {
+    const plan = adapter.prepareLaunch(line(['-p', 'hi', '--', 'tail']), { model: 'sonnet' }, session());
+    const settingsPath = join(dir, '12345678.settings.json');
+    expect(plan.args).toEqual(['-p', 'hi', '--settings', settingsPath, '--', 'tail']);
+    expect(plan.files).toEqual([settingsPath]);
+    expect(statSync(settingsPath).mode & 0o777).toBe(0o600);
+    const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as Record<string, unknown>;
+    expect(settings).toMatchObject({
+      model: 'sonnet',
+      disableAllHooks: false,
+      permissions: { deny: [] },
+      env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000', CLAUDE_CODE_SIMPLE: '0' },
+    });
+    expect(JSON.stringify(settings.hooks)).toContain("'/opt/ceros' hook PreToolUse || exit 2");
+    expect(plan.env).toEqual({
+      PATH: '/bin',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000',
+      CEROS_SOCKET: '/run/ceros/s.sock',
+      CEROS_SESSION: '12345678-aaaa-4bbb-8ccc-000000000000',
+      CEROS_HOME: '/home/dev/.ceros',
+    });
+  });
+
+  test("prepareLaunch() compiles the policy's argument rules into permissions.deny and adds managed MCP servers", () => {
+    const strictDoc = parsePolicy(starterPolicy('strict'));
+    if (!strictDoc.ok) throw new Error('strict does not parse');
+    const plan = adapter.prepareLaunch(
+      line(['-p', 'hi']),
+      {},
+      session({
+        policy: compilePolicy(strictDoc.value),
+        managedMcp: [{ name: 'company', transport: 'stdio', command: 'node', args: ['s.js'], env: {} }],
+      }),
+    );
+    const mcpPath = join(dir, '12345678.mcp.json');
+    expect(plan.args).toEqual([
+      '-p',
+      'hi',
+      '--mcp-config',
+      mcpPath,
+      '--settings',
+      join(dir, '12345678.settings.json'),
+    ]);
+    expect(JSON.parse(readFileSync(mcpPath, 'utf8'))).toEqual({
+      mcpServers: { company: { type: 'stdio', command: 'node', args: ['s.js'], env: {} } },
+    });
+    const settings = JSON.parse(readFileSync(plan.files[0] as string, 'utf8')) as {
+      permissions: { deny: string[] };
+      allowedMcpServers: unknown[];
+    };
+    // Whole-tool denies stay with the hook (a bare name would hide the tool); argument rules go to both.
+    expect(settings.permissions.deny.length).toBeGreaterThan(0);
+    expect(settings.permissions.deny.every((rule) => rule.includes('('))).toBe(true);
+    expect(settings.allowedMcpServers).toContainEqual({ serverName: 'company' });
+    const withBaseline = adapter.prepareLaunch(line([]), {}, session({ policy: baseline() }));
+    const denied = (
+      JSON.parse(readFileSync(withBaseline.files[0] as string, 'utf8')) as { permissions: { deny: string[] } }
+    ).permissions.deny;
+    expect(denied).toContain('Read(~/.ssh/**)');
+  });
+
+  test('insertBeforeDoubleDash() appends when there is no --', () => {
+    expect(insertBeforeDoubleDash(['a'], ['b'])).toEqual(['a', 'b']);
+    expect(insertBeforeDoubleDash(['a', '--', 'c'], ['b'])).toEqual(['a', 'b', '--', 'c']);
+  });
+});
