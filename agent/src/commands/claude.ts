@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 import { dirname, join, resolve } from 'node:path';
 import {
@@ -9,7 +9,6 @@ import {
   evaluate,
   type McpServerIdentity,
   type PostureValue,
-  type TrustedKey,
 } from '@ceros/policy';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
@@ -24,7 +23,6 @@ import {
   createRevocationWatcher,
   createUploader,
   deviceRequestSigner,
-  type EdgeClient,
   fetchManagedMcpServers,
   fetchPolicyBundle,
   type LogMonitor,
@@ -55,20 +53,14 @@ import {
   type PostureMonitor,
 } from '../posture/index.ts';
 import { type ProxyServer, serveProxy } from '../proxy/server.ts';
+import { runEnrollStage } from '../session/enroll-stage.ts';
 import { createHookHttpHandler } from '../session/hook-http.ts';
-import { createSessionKeys, type DeviceIdentity, loadOrCreateDevice } from '../session/identity.ts';
+import { createSessionKeys, loadOrCreateDevice } from '../session/identity.ts';
 import { endOrphanedSessions } from '../session/orphaned-sessions.ts';
+import { pollEdgePolicy, runPolicyStage } from '../session/policy-stage.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
 import { createSessionCore, type Lockdown, type Recorder } from '../session/session-core.ts';
-import {
-  loadPolicyFile,
-  policyBanner,
-  policyDecide,
-  readLastGoodBundle,
-  type SessionPolicy,
-  saveLastGoodBundle,
-  starterSessionPolicy,
-} from '../session/session-policy.ts';
+import { policyDecide } from '../session/session-policy.ts';
 import { type HookSocketServer, serveHookSocket } from '../session/socket-server.ts';
 import { createTrustProbes, postureDigest, postureFacts } from '../session/trust.ts';
 import { cerosHome, ensurePrivateDir, writePrivateFile } from '../state/secure-fs.ts';
@@ -146,70 +138,54 @@ export async function runClaudeCommand(
   const damaged = journalTailProblem(join(home, 'journal'));
   if (damaged) return fail(`ceros: Refusing to start Claude Code: ${damaged.message}`, EXIT.REFUSED);
   const projectDir = ctx.cwd;
-  let edgeConfig = readEdgeConfig(home);
-  if (!edgeConfig.ok) return fail(`ceros: ${edgeConfig.error}`, EXIT.FAILURE);
-  const hint = readInstallHint(home);
-  if (!edgeConfig.value && ((hint.ok && hint.value) || ctx.env.CEROS_EDGE_URL)) {
-    // Installed from an organization's link (or pointed at an edge): enroll before the first session.
-    ctx.progress('ceros: This device is not enrolled yet: starting enrollment with your organization');
-    const selection = selectKeystore({
+  const keystore = () =>
+    selectKeystore({
       env: ctx.env,
       cerosHome: home,
       platform: process.platform,
       nativeLibraryDir: dirname(deps.cerosBinary),
     });
-    const result = await runEnroll([], { ...ctx, keystore: selection.keystore, openUrl: openInBrowser });
-    if (result.stdout) ctx.progress(result.stdout);
-    if (result.stderr) ctx.progress(result.stderr);
-    if (result.exitCode !== 0)
-      return fail('ceros: Enrollment did not complete, so Claude Code was not started', EXIT.REFUSED);
-    edgeConfig = readEdgeConfig(home);
-    if (!edgeConfig.ok) return fail(`ceros: ${edgeConfig.error}`, EXIT.FAILURE);
-  }
-  const enrolled = edgeConfig.value;
-  if (args.noPolicyDev && enrolled)
-    return fail(
-      `ceros: Refusing --no-policy-dev: this device is enrolled with "${enrolled.org.slug}", whose policy applies to every session`,
-      EXIT.REFUSED,
-    );
-  const trustedKeys: TrustedKey[] = enrolled
-    ? [{ keyId: enrolled.orgSigningKeyId, publicKey: enrolled.orgSigningKey }]
-    : [];
-  trustedKeys.push(...readTrustedKeys(home));
-  let policy: SessionPolicy | null = null;
-  if (args.policyFile) {
-    const loaded = loadPolicyFile(resolve(ctx.cwd, args.policyFile), {
+  const enrollment = await runEnrollStage({
+    home,
+    product: adapter.product,
+    edgeUrl: ctx.env.CEROS_EDGE_URL,
+    progress: ctx.progress,
+    readEdgeConfig,
+    readInstallHint,
+    // Installed from an organization's link (or pointed at an edge): enroll before the first session.
+    enroll: () => runEnroll([], { ...ctx, keystore: keystore().keystore, openUrl: openInBrowser }),
+    loadDevice: async () => {
+      const selection = keystore();
+      return { device: await loadOrCreateDevice(home, selection.keystore), keystoreReason: selection.reason };
+    },
+  });
+  if (!enrollment.ok) return fail(`ceros: ${enrollment.error}`, enrollment.exitCode);
+  const { enrolled, device, keystoreReason } = enrollment.value;
+  const deviceClient = enrolled
+    ? createEdgeClient({
+        baseUrl: enrolled.edgeUrl,
+        signer: deviceRequestSigner(device.record.deviceId, device.key),
+      })
+    : null;
+
+  const chosen = await runPolicyStage(
+    {
+      policyFile: args.policyFile ? resolve(ctx.cwd, args.policyFile) : null,
+      allowUnsignedPolicy: args.allowUnsignedPolicy,
+      noPolicyDev: args.noPolicyDev,
+      enrolled,
+    },
+    {
       home,
-      trustedKeys,
-      allowUnsigned: args.allowUnsignedPolicy,
-    });
-    if (!loaded.ok) return fail(`ceros: ${loaded.error}`, EXIT.REFUSED);
-    for (const warning of loaded.warnings) ctx.progress(`ceros: ${warning}`);
-    policy = loaded.value;
-  }
+      progress: ctx.progress,
+      ...(deviceClient ? { fetchBundle: (options) => fetchPolicyBundle(deviceClient, options) } : {}),
+    },
+  );
+  if (!chosen.ok) return fail(`ceros: ${chosen.error}`, chosen.exitCode);
+  const { trustedKeys } = chosen.value;
+  let policy = chosen.value.policy;
   const userConfig = adapter.readUserConfig(args, ctx.cwd);
   if (!userConfig.ok) return fail(`ceros: ${userConfig.error}`, EXIT.FAILURE);
-
-  let device: DeviceIdentity;
-  let keystoreReason: string;
-  try {
-    const selection = selectKeystore({
-      env: ctx.env,
-      cerosHome: home,
-      platform: process.platform,
-      nativeLibraryDir: dirname(deps.cerosBinary),
-    });
-    keystoreReason = selection.reason;
-    device = await loadOrCreateDevice(home, selection.keystore);
-  } catch (error) {
-    return fail(`ceros: ${(error as Error).message}`, EXIT.FAILURE);
-  }
-  if (enrolled && enrolled.deviceId !== device.record.deviceId) {
-    return fail(
-      `ceros: config.json is for device "${enrolled.deviceId}" but this device is "${device.record.deviceId}": run \`ceros enroll\` again`,
-      EXIT.FAILURE,
-    );
-  }
 
   let managedMcp: ManagedMcpServer[] = [];
   if (enrolled) {
@@ -221,24 +197,6 @@ export async function runClaudeCommand(
       ctx,
     );
   }
-  if (!args.policyFile && enrolled) {
-    policy = await edgePolicy(
-      enrolled.edgeUrl,
-      home,
-      trustedKeys,
-      deviceRequestSigner(device.record.deviceId, device.key),
-      ctx,
-    );
-  }
-
-  // Open by default is not an option: with no policy configured, the baseline starter applies.
-  if (!policy && !args.noPolicyDev)
-    policy = starterSessionPolicy(
-      enrolled
-        ? 'your organization has published no policy yet'
-        : 'no policy is configured (pass --policy FILE, or enroll this device with your organization)',
-    );
-  ctx.progress(policyBanner(policy, enrolled?.edgeUrl ?? null));
 
   // Posture before the first token: refuse here, before Claude Code starts, if the policy says so.
   const trust = createTrustProbes({
@@ -559,7 +517,12 @@ export async function runClaudeCommand(
         policyPoll = setInterval(() => {
           if (polling) return;
           polling = true;
-          void pollPolicy(client, home, trustedKeys, policy?.source.version ?? undefined)
+          void pollEdgePolicy(
+            (options) => fetchPolicyBundle(client, options),
+            home,
+            trustedKeys,
+            policy?.source.version ?? undefined,
+          )
             .then(async (next) => {
               if (!next || next.source.hash === policy?.source.hash) return;
               const shell = evaluationContext?.shell ?? (await createShellParser(embeddedWasm()));
@@ -635,24 +598,6 @@ export async function runClaudeCommand(
   return { stdout: '', stderr: '', exitCode: result.exitCode };
 }
 
-/** A newer signed bundle from the edge, verified (never older than the last good one), or null. */
-async function pollPolicy(
-  client: EdgeClient,
-  home: string,
-  trustedKeys: TrustedKey[],
-  lastVersion: number | undefined,
-): Promise<SessionPolicy | null> {
-  const fetched = await fetchPolicyBundle(client, { trustedKeys, ...(lastVersion ? { lastVersion } : {}) });
-  if (fetched.status !== 'ok') return null;
-  saveLastGoodBundle(home, JSON.parse(fetched.raw));
-  return fromEdge(readLastGoodBundle(home, trustedKeys));
-}
-
-/** A bundle the edge just served (or confirmed unchanged): the journal says so, not "last good". */
-function fromEdge(policy: SessionPolicy | null): SessionPolicy | null {
-  return policy && { ...policy, source: { ...policy.source, kind: 'edge' } };
-}
-
 /** Edge requests at session start may not hold up Claude Code for long: the last good copy stands in. */
 const EDGE_START_TIMEOUT_MS = 5_000;
 async function withEdgeTimeout<T>(request: Promise<T>): Promise<T> {
@@ -702,48 +647,5 @@ async function edgeManagedMcp(
       `ceros: Cannot fetch managed MCP servers from ${edgeUrl} (${(error as Error).message}); using the last list`,
     );
     return cached();
-  }
-}
-
-/** Keys that may sign policy bundles besides the organization's: `CEROS_HOME/policy/trusted-keys.json`. */
-function readTrustedKeys(home: string): TrustedKey[] {
-  const path = join(home, 'policy', 'trusted-keys.json');
-  if (!existsSync(path)) return [];
-  try {
-    const keys = JSON.parse(readFileSync(path, 'utf8')) as TrustedKey[];
-    return Array.isArray(keys) ? keys : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The organization's current policy from the edge, or the last good bundle when it cannot be had. */
-async function edgePolicy(
-  edgeUrl: string,
-  home: string,
-  trustedKeys: TrustedKey[],
-  signer: RequestSigner,
-  ctx: CommandContext,
-): Promise<SessionPolicy | null> {
-  const lastGood = readLastGoodBundle(home, trustedKeys);
-  try {
-    const client = createEdgeClient({ baseUrl: edgeUrl, signer });
-    const fetched = await withEdgeTimeout(
-      fetchPolicyBundle(client, {
-        trustedKeys,
-        ...(lastGood?.source.version ? { lastVersion: lastGood.source.version } : {}),
-      }),
-    );
-    if (fetched.status === 'ok') {
-      saveLastGoodBundle(home, JSON.parse(fetched.raw));
-      return fromEdge(readLastGoodBundle(home, trustedKeys));
-    }
-    return fetched.status === 'not-modified' ? fromEdge(lastGood) : lastGood;
-  } catch (error) {
-    if (lastGood)
-      ctx.progress(
-        `ceros: Cannot fetch the policy from ${edgeUrl} (${(error as Error).message}); using the last good bundle`,
-      );
-    return lastGood;
   }
 }

@@ -48,8 +48,9 @@ describe('policy on the real Claude Code', () => {
       // Two layers: Claude Code's own permissions.deny (compiled from the policy) stops the Read
       // before any hook runs; the hook denies Bash and Grep after analysing their arguments.
       const decisions = readJournal(t.home).filter((e) => e.type === 'tool.decision');
+      // Claude Code runs the turn's hooks concurrently: the journal order of the two is not fixed.
       expect(
-        decisions.map((d) => [d.payload.toolName, (d.payload.decision as { effect: string }).effect]),
+        decisions.map((d) => [d.payload.toolName, (d.payload.decision as { effect: string }).effect]).sort(),
       ).toEqual([
         ['Bash', 'deny'],
         ['Grep', 'deny'],
