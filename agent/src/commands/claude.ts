@@ -1,19 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 
 import { dirname, join, resolve } from 'node:path';
-import {
-  checkSessionPosture,
-  createShellParser,
-  type EvaluationContext,
-  evaluate,
-  type McpServerIdentity,
-  type PostureValue,
-} from '@ceros/policy';
+import { createShellParser, type EvaluationContext, type McpServerIdentity } from '@ceros/policy';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
 import { embeddedWasm } from '../decide/assets.ts';
-import { type Decide, guardDecide, NO_POLICY } from '../decide/decision.ts';
+import { guardDecide } from '../decide/decision.ts';
 import {
   createEdgeClient,
   createFileLogTrustStore,
@@ -26,10 +19,6 @@ import {
   fetchManagedMcpServers,
   fetchPolicyBundle,
   type LogMonitor,
-  MANAGED_MCP_PREFIX,
-  type ManagedMcpList,
-  type ManagedMcpServer,
-  type RequestSigner,
   type RevocationWatcher,
   readEdgeConfig,
   readInstallHint,
@@ -37,7 +26,6 @@ import {
   sessionRequestSigner,
   type Uploader,
   uploadCursorPath,
-  verifySignedDocument,
 } from '../edge-client/index.ts';
 import { lockExclusive, unlock } from '../journal/flock.ts';
 import { type JournalWriter, journalTailProblem, openJournalWriter } from '../journal/journal.ts';
@@ -46,7 +34,6 @@ import { selectKeystore } from '../keystore/select.ts';
 import { readdirEntries } from '../policy-cli/readdir.ts';
 import { realpathDeepest } from '../policy-cli/realpath.ts';
 import {
-  createPostureMonitor,
   DEFAULT_REASSESS_INTERVAL_MS,
   endProcess,
   nodeProcessControl,
@@ -56,14 +43,16 @@ import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import { runEnrollStage } from '../session/enroll-stage.ts';
 import { createHookHttpHandler } from '../session/hook-http.ts';
 import { createSessionKeys, loadOrCreateDevice } from '../session/identity.ts';
+import { runMcpStage } from '../session/mcp-stage.ts';
 import { endOrphanedSessions } from '../session/orphaned-sessions.ts';
 import { pollEdgePolicy, runPolicyStage } from '../session/policy-stage.ts';
+import { runPostureStage, watchPosture } from '../session/posture-stage.ts';
 import { runtimeDir } from '../session/runtime-dir.ts';
-import { createSessionCore, type Lockdown, type Recorder } from '../session/session-core.ts';
-import { policyDecide } from '../session/session-policy.ts';
+import { createSessionCore, type Recorder } from '../session/session-core.ts';
+import { createSessionState, enforce } from '../session/session-state.ts';
 import { type HookSocketServer, serveHookSocket } from '../session/socket-server.ts';
-import { createTrustProbes, postureDigest, postureFacts } from '../session/trust.ts';
-import { cerosHome, ensurePrivateDir, writePrivateFile } from '../state/secure-fs.ts';
+import { createTrustProbes, postureDigest } from '../session/trust.ts';
+import { cerosHome, ensurePrivateDir } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { createClaudeAdapter, stringEnv } from '../wrapper/claude-adapter.ts';
 import { launchClaude, openInBrowser } from '../wrapper/launch.ts';
@@ -183,22 +172,44 @@ export async function runClaudeCommand(
   );
   if (!chosen.ok) return fail(`ceros: ${chosen.error}`, chosen.exitCode);
   const { trustedKeys } = chosen.value;
-  let policy = chosen.value.policy;
+  const policy = chosen.value.policy;
   const userConfig = adapter.readUserConfig(args, ctx.cwd);
   if (!userConfig.ok) return fail(`ceros: ${userConfig.error}`, EXIT.FAILURE);
 
-  let managedMcp: ManagedMcpServer[] = [];
-  if (enrolled) {
-    managedMcp = await edgeManagedMcp(
-      enrolled.edgeUrl,
-      enrolled.orgSigningKey,
+  const userHome = ctx.env.HOME ?? home;
+  const evaluationContext = async (
+    mcpServers: Record<string, McpServerIdentity>,
+  ): Promise<EvaluationContext> => ({
+    home: userHome,
+    cerosHome: home,
+    cerosBinary: deps.cerosBinary,
+    realpath: realpathDeepest,
+    readdir: readdirEntries,
+    mcpServers,
+    shell: await createShellParser(embeddedWasm()),
+  });
+  const inventory = await runMcpStage(
+    {
+      discovered: adapter.discoverMcpServers(args, userHome, projectDir),
+      policy,
+      projectDir,
+      orgSigningKey: enrolled?.orgSigningKey ?? null,
+    },
+    {
       home,
-      deviceRequestSigner(device.record.deviceId, device.key),
-      ctx,
-    );
-  }
+      progress: ctx.progress,
+      ...(deviceClient && enrolled
+        ? {
+            edgeUrl: enrolled.edgeUrl,
+            fetchManaged: () =>
+              fetchManagedMcpServers(deviceClient, { orgSigningKey: enrolled.orgSigningKey }),
+          }
+        : {}),
+      evaluationContext,
+    },
+  );
+  const managedMcp = inventory.managed;
 
-  // Posture before the first token: refuse here, before Claude Code starts, if the policy says so.
   const trust = createTrustProbes({
     env: ctx.env,
     cwd: ctx.cwd,
@@ -207,65 +218,12 @@ export async function runClaudeCommand(
     cerosBinary: deps.cerosBinary,
     uid: deps.uid,
   });
-  let posture = await trust.capture();
-  let facts: Record<string, PostureValue> = postureFacts(posture);
-  if (policy) {
-    const check = checkSessionPosture(policy.compiled, facts);
-    if (!check.ok) {
-      trust.close();
-      const lines = check.refused.map((f) => `  - ${f.fact} is ${f.value}: ${f.reason}`).join('\n');
-      return fail(
-        `ceros: Refusing to start Claude Code: this device does not meet the policy's posture requirements:\n${lines}\nRun \`ceros posture\` to see what was measured.`,
-        EXIT.REFUSED,
-      );
-    }
+  const reading = await runPostureStage({ capture: () => trust.capture(), policy, product: adapter.product });
+  if (!reading.ok) {
+    trust.close();
+    return fail(`ceros: ${reading.error}`, reading.exitCode);
   }
-
-  let decide: Decide = NO_POLICY;
-  const userHome = ctx.env.HOME ?? home;
-  const mcpServers = [
-    ...adapter.discoverMcpServers(args, userHome, projectDir),
-    ...managedMcp.map((m) => ({
-      name: m.name,
-      source: 'managed' as const,
-      identity: m.transport === 'stdio' ? { command: [m.command, ...m.args] } : { url: m.url },
-    })),
-  ];
-  const identities: Record<string, McpServerIdentity> = {};
-  for (const server of mcpServers) if (server.identity) identities[server.name] = server.identity;
-  let mcpVerdict: (name: string) => { status: 'allowed' | 'blocked'; rule: string | null; reason: string } =
-    () => ({
-      status: 'allowed',
-      rule: null,
-      reason: 'No policy restricts MCP servers',
-    });
-  let evaluationContext: EvaluationContext | undefined;
-  if (policy) {
-    const shell = await createShellParser(embeddedWasm());
-    const home0 = userHome;
-    const policyContext = {
-      home: home0,
-      cerosHome: home,
-      cerosBinary: deps.cerosBinary,
-      realpath: realpathDeepest,
-      readdir: readdirEntries,
-      mcpServers: identities,
-    };
-    evaluationContext = { ...policyContext, shell };
-    decide = policyDecide(policy.compiled, evaluationContext, () => facts);
-    const compiled = policy.compiled;
-    // The verdict a call to the server's tools would get: what Claude Code's lists enforce at spawn.
-    mcpVerdict = (name) => {
-      const d = evaluate(
-        compiled,
-        { toolName: `mcp__${name}__tool`, toolInput: {}, cwd: projectDir, projectDir },
-        { ...policyContext, shell },
-      );
-      const blocked = d.effect === 'deny' && (d.rule === 'mcp-deny' || d.rule === 'mcp-allowlist');
-      return { status: blocked ? 'blocked' : 'allowed', rule: d.rule, reason: d.reason };
-    };
-  }
-  const policyHash = policy?.source.hash ?? null;
+  const state = createSessionState({ policy, evaluation: inventory.evaluation, ...reading.value });
 
   const sessionId = randomUUID();
   const runDir = runtimeDir(home, deps.uid);
@@ -299,24 +257,22 @@ export async function runClaudeCommand(
     markFailed = rej;
   });
   ready.catch(() => {});
-  let lockdown: Lockdown | undefined;
   const intervalMs =
     Number(ctx.env.CEROS_POSTURE_INTERVAL_MS) > 0
       ? Number(ctx.env.CEROS_POSTURE_INTERVAL_MS)
       : DEFAULT_REASSESS_INTERVAL_MS;
   let monitor: PostureMonitor | undefined;
-  // The policy can change mid-session (an edge publishes a new bundle); the hook path reads this.
-  let activeDecide = decide;
   const core = createSessionCore({
     recorder,
+    // The policy can change mid-session (an edge publishes a new bundle): read it at each call.
     decide: guardDecide(
-      (call) => activeDecide(call),
-      () => policy?.source.hash ?? null,
+      (call) => state.decide(call),
+      () => state.policy?.source.hash ?? null,
     ),
-    policyHash: () => policy?.source.hash ?? null,
+    policyHash: () => state.policy?.source.hash ?? null,
     projectDir,
     ready,
-    lockdown: () => lockdown,
+    lockdown: () => state.lockdown,
     beforeDecision: async () => {
       await monitor?.refreshIfStale(intervalMs);
     },
@@ -372,9 +328,9 @@ export async function runClaudeCommand(
     const claudeAncestry = await trust.ancestry(child.pid);
     const keys = await createSessionKeys(device, sessionId, {
       user: enrolled?.userEmail ?? null,
-      postureDigest: postureDigest(posture),
+      postureDigest: postureDigest(state.posture),
       ancestryDigest: claudeAncestry.digest,
-      policyHash,
+      policyHash: policy?.source.hash ?? null,
     });
     journal = openJournalWriter({
       dir: join(home, 'journal'),
@@ -406,18 +362,16 @@ export async function runClaudeCommand(
           }
         : { kind: 'none', reason: 'Started with --no-policy-dev' },
       userSettings: args.userSettings.length > 0,
-      posture,
-      postureDigest: postureDigest(posture),
+      posture: state.posture,
+      postureDigest: postureDigest(state.posture),
       ancestry: claudeAncestry.ancestry,
       ancestryDigest: claudeAncestry.digest,
       ancestryError: claudeAncestry.error ?? null,
     });
     // A wrapper killed with -9 left its socket, its settings (hook token) and no end: clean up.
     await endOrphanedSessions({ runDir, ownSession: sessionId, journal, progress: ctx.progress });
-    for (const server of mcpServers) {
-      const verdict = mcpVerdict(server.name);
-      journal.append('mcp.server', { ...server, ...verdict, claudeSessionId: null });
-    }
+    for (const server of inventory.servers)
+      journal.append('mcp.server', { ...server, claudeSessionId: null });
     if (!policy) {
       journal.append('policy.none', {
         reason: 'Started with --no-policy-dev: tool calls are recorded, not checked',
@@ -430,31 +384,13 @@ export async function runClaudeCommand(
         reason: 'Started with --allow-unsigned-policy',
       });
     }
-    monitor = createPostureMonitor({
+    monitor = watchPosture({
       capture: () => trust.capture(),
       intervalMs,
-      initial: posture,
-      onChange: (changes, current) => {
-        posture = current;
-        facts = postureFacts(current);
-        recorder.append('posture.change', { changes, postureDigest: postureDigest(current) });
-        if (!policy) return;
-        const check = checkSessionPosture(policy.compiled, facts);
-        const refused = check.refused.map((f) => `${f.fact} is ${f.value}`);
-        if (refused.length > 0 && !lockdown) {
-          const reason = `Device posture no longer meets the policy (${refused.join(', ')}); the session is ended`;
-          lockdown = { rule: 'posture', reason };
-          recorder.append('alert', { kind: 'posture', message: reason, findings: check.refused });
-          endClaude(reason);
-        } else if (check.restricted.length > 0) {
-          recorder.append('alert', {
-            kind: 'posture',
-            message: 'Device posture changed: some tools are denied',
-            findings: check.restricted,
-          });
-        }
-      },
-      onError: (error) => ctx.progress(`ceros: posture re-check failed: ${(error as Error).message}`),
+      state,
+      recorder,
+      progress: ctx.progress,
+      end: endClaude,
     });
     if (enrolled) {
       const client = createEdgeClient({
@@ -498,7 +434,7 @@ export async function runClaudeCommand(
       revocation = createRevocationWatcher({
         client,
         onRevoked: ({ reason }) => {
-          lockdown = { rule: 'revoked', reason: `This device or its user was revoked: ${reason}` };
+          state.lockdown = { rule: 'revoked', reason: `This device or its user was revoked: ${reason}` };
           try {
             recorder.append('alert', { kind: 'revoked', message: reason });
           } catch {
@@ -521,22 +457,11 @@ export async function runClaudeCommand(
             (options) => fetchPolicyBundle(client, options),
             home,
             trustedKeys,
-            policy?.source.version ?? undefined,
+            state.policy?.source.version ?? undefined,
           )
             .then(async (next) => {
-              if (!next || next.source.hash === policy?.source.hash) return;
-              const shell = evaluationContext?.shell ?? (await createShellParser(embeddedWasm()));
-              evaluationContext = {
-                home: userHome,
-                cerosHome: home,
-                cerosBinary: deps.cerosBinary,
-                realpath: realpathDeepest,
-                readdir: readdirEntries,
-                mcpServers: identities,
-                shell,
-              };
-              policy = next;
-              activeDecide = policyDecide(next.compiled, evaluationContext, () => facts);
+              if (!next || next.source.hash === state.policy?.source.hash) return;
+              enforce(state, next, state.evaluation ?? (await evaluationContext(inventory.identities)));
               recorder.append('policy.updated', { ...next.source, signed: true });
             })
             .catch((error: unknown) => ctx.progress(`ceros: policy poll failed: ${(error as Error).message}`))
@@ -596,56 +521,4 @@ export async function runClaudeCommand(
     for (const file of launch.files) rmSync(file, { force: true });
   }
   return { stdout: '', stderr: '', exitCode: result.exitCode };
-}
-
-/** Edge requests at session start may not hold up Claude Code for long: the last good copy stands in. */
-const EDGE_START_TIMEOUT_MS = 5_000;
-async function withEdgeTimeout<T>(request: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      request,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the edge did not answer in ${EDGE_START_TIMEOUT_MS / 1000} s`)),
-          EDGE_START_TIMEOUT_MS,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The organization's managed MCP servers, verified; the last good list when the edge is away. */
-async function edgeManagedMcp(
-  edgeUrl: string,
-  orgSigningKey: string,
-  home: string,
-  signer: RequestSigner,
-  ctx: CommandContext,
-): Promise<ManagedMcpServer[]> {
-  const cache = join(home, 'policy', 'managed-mcp.json');
-  const cached = (): ManagedMcpServer[] => {
-    try {
-      const document = JSON.parse(readFileSync(cache, 'utf8')) as ManagedMcpList;
-      return verifySignedDocument(document, MANAGED_MCP_PREFIX, orgSigningKey).ok ? document.servers : [];
-    } catch {
-      return [];
-    }
-  };
-  try {
-    const client = createEdgeClient({ baseUrl: edgeUrl, signer });
-    const fetched = await withEdgeTimeout(fetchManagedMcpServers(client, { orgSigningKey }));
-    if (fetched.status === 'ok') {
-      writePrivateFile(cache, `${fetched.raw}\n`);
-      return fetched.document.servers;
-    }
-    return fetched.status === 'none' ? [] : cached();
-  } catch (error) {
-    ctx.progress(
-      `ceros: Cannot fetch managed MCP servers from ${edgeUrl} (${(error as Error).message}); using the last list`,
-    );
-    return cached();
-  }
 }
