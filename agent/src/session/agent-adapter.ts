@@ -36,6 +36,8 @@ export interface AgentAdapter<Line extends AgentCommandLine = AgentCommandLine, 
    * `session.runDir` and says how to launch.
    */
   prepareLaunch(line: Line, config: Config, session: LaunchContext): LaunchPlan;
+  /** The agent's part of the journal's session.start (Claude Code: claudeBinary, claudePid, claudeArgs, userSettings). */
+  sessionStart(line: Line, launched: { binary: string; pid: number }): Record<string, unknown>;
 }
 
 /** What every agent's command line holds besides the agent's own arguments. */

@@ -14,7 +14,7 @@ import type {
 import { discoverMcpServers } from '../session/mcp-servers.ts';
 import { writePrivateFile } from '../state/secure-fs.ts';
 import { parseWrapperArgs, refusedEnvironment } from './args.ts';
-import { findClaude } from './launch.ts';
+import { findClaude, stringEnv } from './launch.ts';
 import { buildWrapperSettings, mergeSettings } from './settings.ts';
 
 export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
@@ -76,6 +76,12 @@ export function createClaudeAdapter(help: string): AgentAdapter<ClaudeCommandLin
         hooksAlive: options.hooksAlive,
       }),
     prepareLaunch: prepareClaudeLaunch,
+    sessionStart: (line, launched) => ({
+      claudeBinary: launched.binary,
+      claudePid: launched.pid,
+      claudeArgs: line.agentArgs,
+      userSettings: line.userSettings.length > 0,
+    }),
   };
 }
 
@@ -165,12 +171,6 @@ function withManagedAllowed(lists: McpLists, managed: readonly ManagedMcpServer[
 export function insertBeforeDoubleDash(args: readonly string[], extra: readonly string[]): string[] {
   const at = args.indexOf('--');
   return at === -1 ? [...args, ...extra] : [...args.slice(0, at), ...extra, ...args.slice(at)];
-}
-
-export function stringEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }
 
 /** `--settings` takes a path or inline JSON, as in Claude Code. */

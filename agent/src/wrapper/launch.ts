@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
 
 /**
- * Adapter: runs Claude Code with the real terminal (inherited stdio: if stdout were a pipe,
- * Claude Code would silently switch to print mode) and forwards the signals ceros receives.
+ * Adapter: runs the agent with the real terminal (inherited stdio: if stdout were a pipe, Claude
+ * Code would silently switch to print mode) and forwards the signals ceros receives.
  */
 export interface LaunchResult {
   exitCode: number;
@@ -33,7 +33,7 @@ const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
   SIGTERM: 15,
 };
 
-export function launchClaude(
+export function launchAgent(
   binary: string,
   args: string[],
   env: Record<string, string>,
@@ -55,6 +55,12 @@ export function launchClaude(
     return { exitCode, signal };
   });
   return { pid: child.pid, exited, kill: (signal) => child.kill(signal) };
+}
+
+export function stringEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
 }
 
 /** Finds `claude`: CEROS_CLAUDE_PATH, else the PATH, skipping ceros itself. */

@@ -1,0 +1,90 @@
+import { rmSync } from 'node:fs';
+import { EXIT } from '../cli/command.ts';
+import { guardDecide } from '../decide/decision.ts';
+import { type ProxyServer, serveProxy } from '../proxy/server.ts';
+import type { AgentAdapter } from './agent-adapter.ts';
+import { createHookHttpHandler } from './hook-http.ts';
+import { createSessionCore, type SessionCore } from './session-core.ts';
+import type { SessionJournal } from './session-journal.ts';
+import type { SessionState } from './session-state.ts';
+import { type HookSocketServer, serveHookSocket } from './socket-server.ts';
+import { type StageResult, stageFailure } from './stage.ts';
+
+export interface DaemonStageDeps {
+  socketPath: string;
+  /** Authenticates HTTP hooks to the loopback server. */
+  hookToken: string;
+  upstream: string;
+  projectDir: string;
+  journal: SessionJournal;
+  state: SessionState;
+  /** Resolves once the session's certificate and session.start are on disk (the journal stage). */
+  ready: Promise<void>;
+  /** Before each tool decision: re-check posture when it is stale. */
+  beforeDecision(): Promise<void>;
+  /** Ancestry of a hook process, captured while it waits for its answer. */
+  hookAncestry(pid: number): Promise<unknown>;
+  createModelProxy: AgentAdapter['createModelProxy'];
+  /** The socket and HTTP adapters (Bun.listen, Bun.serve); tests may pass others. */
+  serveSocket?: typeof serveHookSocket;
+  serveHttp?: typeof serveProxy;
+}
+
+export interface Daemon {
+  core: SessionCore;
+  proxyUrl: string;
+  /** Stops the socket and the proxy and removes the socket file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Daemon stage: the session core (every hook call decided against the state's policy, fail
+ * closed), the hook socket (0600), and on one loopback port both the HTTP hooks and the recording
+ * proxy for the agent's model API.
+ */
+export async function runDaemonStage(deps: DaemonStageDeps): Promise<StageResult<Daemon>> {
+  const { state } = deps;
+  const policyHash = () => state.policy?.source.hash ?? null;
+  const core = createSessionCore({
+    recorder: deps.journal.recorder,
+    // The policy can change mid-session (an edge publishes a new bundle): read it at each call.
+    decide: guardDecide((call) => state.decide(call), policyHash),
+    policyHash,
+    projectDir: deps.projectDir,
+    ready: deps.ready,
+    lockdown: () => state.lockdown,
+    beforeDecision: deps.beforeDecision,
+    hookAncestry: deps.hookAncestry,
+  });
+  let server: HookSocketServer | undefined;
+  let proxy: ProxyServer | undefined;
+  try {
+    server = await (deps.serveSocket ?? serveHookSocket)(deps.socketPath, core);
+    const forward = deps.createModelProxy({
+      upstream: deps.upstream,
+      recorder: deps.journal.recorder,
+      ready: deps.ready,
+      track: deps.journal.track,
+      hooksAlive: core.hooksAlive,
+    });
+    const hooks = createHookHttpHandler(core, deps.hookToken);
+    proxy = (deps.serveHttp ?? serveProxy)((request) => hooks(request) ?? forward(request));
+  } catch (error) {
+    server?.close();
+    rmSync(deps.socketPath, { force: true });
+    return stageFailure(`Cannot start the session daemon: ${(error as Error).message}`, EXIT.FAILURE);
+  }
+  const listening = { server, proxy };
+  return {
+    ok: true,
+    value: {
+      core,
+      proxyUrl: proxy.url,
+      close: async () => {
+        listening.server.close();
+        await listening.proxy.stop();
+        rmSync(deps.socketPath, { force: true });
+      },
+    },
+  };
+}

@@ -1,0 +1,432 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  createShellParser,
+  type EvaluationContext,
+  type McpServerIdentity,
+  type TrustedKey,
+} from '@ceros/policy';
+import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
+import { runEnroll } from '../commands/enroll.ts';
+import { embeddedWasm } from '../decide/assets.ts';
+import {
+  createEdgeClient,
+  deviceRequestSigner,
+  fetchManagedMcpServers,
+  fetchPolicyBundle,
+  readEdgeConfig,
+  readInstallHint,
+} from '../edge-client/index.ts';
+import { journalTailProblem } from '../journal/journal.ts';
+import { selectKeystore } from '../keystore/select.ts';
+import { readdirEntries } from '../policy-cli/readdir.ts';
+import { realpathDeepest } from '../policy-cli/realpath.ts';
+import {
+  DEFAULT_REASSESS_INTERVAL_MS,
+  endProcess,
+  nodeProcessControl,
+  type PostureMonitor,
+} from '../posture/index.ts';
+import { cerosHome, ensurePrivateDir } from '../state/secure-fs.ts';
+import { launchAgent, openInBrowser, stringEnv } from '../wrapper/launch.ts';
+import type { AgentAdapter, AgentCommandLine } from './agent-adapter.ts';
+import { type Daemon, runDaemonStage } from './daemon-stage.ts';
+import { runDrainStage } from './drain-stage.ts';
+import { type Enrollment, runEnrollStage } from './enroll-stage.ts';
+import { loadOrCreateDevice } from './identity.ts';
+import { runJournalStage } from './journal-stage.ts';
+import { type McpInventory, runMcpStage } from './mcp-stage.ts';
+import { runPolicyStage } from './policy-stage.ts';
+import { runPostureStage, watchPosture } from './posture-stage.ts';
+import { runtimeDir } from './runtime-dir.ts';
+import { createSessionJournal, type SessionJournal } from './session-journal.ts';
+import { createSessionState, type SessionState } from './session-state.ts';
+import { runSettingsStage } from './settings-stage.ts';
+import { type StageResult, stageFailure } from './stage.ts';
+import { type EdgeSync, POLICY_POLL_MS, runSyncStage } from './sync-stage.ts';
+import { createTrustProbes, type TrustProbes } from './trust.ts';
+
+export interface SessionDeps {
+  /** Absolute path of the running ceros binary (hooks call it). */
+  cerosBinary: string;
+  uid: number;
+}
+
+/**
+ * One session of a coding agent under ceros, from launch to the agent's exit, as a sequence of
+ * stages (agent/src/session/*-stage.ts). What is the agent's own (its arguments, configuration,
+ * hook registration, model API) comes from `adapter`; everything else is shared.
+ */
+export async function runAgentSession<Line extends AgentCommandLine, Config>(
+  adapter: AgentAdapter<Line, Config>,
+  argv: string[],
+  ctx: CommandContext,
+  deps: SessionDeps,
+): Promise<CommandResult> {
+  const parsed = adapter.parseArgs(argv);
+  if (!parsed.ok) return fail(`ceros: ${parsed.error}`, EXIT.REFUSED);
+  const line = parsed.value;
+  if (line.cerosHelp) return { stdout: adapter.help, stderr: '', exitCode: 0 };
+  const refusedEnv = adapter.refusedEnvironment(ctx.env);
+  if (refusedEnv) return fail(`ceros: ${refusedEnv}`, EXIT.REFUSED);
+  const binary = adapter.findBinary(ctx.env, deps.cerosBinary);
+  if (!binary) return fail(`ceros: ${adapter.notFound}`, EXIT.FAILURE);
+  if (line.help) {
+    ctx.progress(adapter.help);
+    const child = launchAgent(binary, line.agentArgs, stringEnv(ctx.env), ctx.cwd);
+    return { stdout: '', stderr: '', exitCode: (await child.exited).exitCode };
+  }
+  const prepared = await prepareSession(adapter, line, binary, ctx, deps);
+  if (!prepared.ok) return fail(`ceros: ${prepared.error}`, prepared.exitCode);
+  const started = await startDaemon(adapter, line, prepared.value, ctx, deps);
+  if (!started.ok) {
+    prepared.value.trust.close();
+    return fail(`ceros: ${started.error}`, started.exitCode);
+  }
+  return superviseSession(adapter, line, prepared.value, started.value, ctx);
+}
+
+/** Everything decided before anything runs: who this device is, the policy, MCP verdicts, posture. */
+interface PreparedSession<Config> {
+  binary: string;
+  home: string;
+  projectDir: string;
+  userHome: string;
+  enrollment: Enrollment;
+  trustedKeys: TrustedKey[];
+  config: Config;
+  inventory: McpInventory;
+  trust: TrustProbes;
+  state: SessionState;
+  evaluationContext(identities: Record<string, McpServerIdentity>): Promise<EvaluationContext>;
+}
+
+/** Enroll, policy, the agent's own configuration, MCP and posture stages, in that order. */
+async function prepareSession<Line extends AgentCommandLine, Config>(
+  adapter: AgentAdapter<Line, Config>,
+  line: Line,
+  binary: string,
+  ctx: CommandContext,
+  deps: SessionDeps,
+): Promise<StageResult<PreparedSession<Config>>> {
+  const home = ensurePrivateDir(cerosHome(ctx.env));
+  const damaged = journalTailProblem(join(home, 'journal'));
+  if (damaged) return stageFailure(`Refusing to start ${adapter.product}: ${damaged.message}`, EXIT.REFUSED);
+  const projectDir = ctx.cwd;
+  const userHome = ctx.env.HOME ?? home;
+  const keystore = () =>
+    selectKeystore({
+      env: ctx.env,
+      cerosHome: home,
+      platform: process.platform,
+      nativeLibraryDir: dirname(deps.cerosBinary),
+    });
+  const enrollment = await runEnrollStage({
+    home,
+    product: adapter.product,
+    edgeUrl: ctx.env.CEROS_EDGE_URL,
+    progress: ctx.progress,
+    readEdgeConfig,
+    readInstallHint,
+    // Installed from an organization's link (or pointed at an edge): enroll before the first session.
+    enroll: () => runEnroll([], { ...ctx, keystore: keystore().keystore, openUrl: openInBrowser }),
+    loadDevice: async () => {
+      const selection = keystore();
+      return { device: await loadOrCreateDevice(home, selection.keystore), keystoreReason: selection.reason };
+    },
+  });
+  if (!enrollment.ok) return enrollment;
+  const { enrolled, device } = enrollment.value;
+  const edge = enrolled
+    ? createEdgeClient({
+        baseUrl: enrolled.edgeUrl,
+        signer: deviceRequestSigner(device.record.deviceId, device.key),
+      })
+    : null;
+
+  const chosen = await runPolicyStage(
+    {
+      policyFile: line.policyFile ? resolve(ctx.cwd, line.policyFile) : null,
+      allowUnsignedPolicy: line.allowUnsignedPolicy,
+      noPolicyDev: line.noPolicyDev,
+      enrolled,
+    },
+    {
+      home,
+      progress: ctx.progress,
+      ...(edge ? { fetchBundle: (options) => fetchPolicyBundle(edge, options) } : {}),
+    },
+  );
+  if (!chosen.ok) return chosen;
+  const { policy, trustedKeys } = chosen.value;
+  const config = adapter.readUserConfig(line, ctx.cwd);
+  if (!config.ok) return stageFailure(config.error, EXIT.FAILURE);
+
+  const evaluationContext = async (
+    mcpServers: Record<string, McpServerIdentity>,
+  ): Promise<EvaluationContext> => ({
+    home: userHome,
+    cerosHome: home,
+    cerosBinary: deps.cerosBinary,
+    realpath: realpathDeepest,
+    readdir: readdirEntries,
+    mcpServers,
+    shell: await createShellParser(embeddedWasm()),
+  });
+  const inventory = await runMcpStage(
+    {
+      discovered: adapter.discoverMcpServers(line, userHome, projectDir),
+      policy,
+      projectDir,
+      orgSigningKey: enrolled?.orgSigningKey ?? null,
+    },
+    {
+      home,
+      progress: ctx.progress,
+      evaluationContext,
+      ...(edge && enrolled
+        ? {
+            edgeUrl: enrolled.edgeUrl,
+            fetchManaged: () => fetchManagedMcpServers(edge, { orgSigningKey: enrolled.orgSigningKey }),
+          }
+        : {}),
+    },
+  );
+
+  // Posture before the first token: refuse here, before the agent starts, if the policy says so.
+  const trust = createTrustProbes({
+    env: ctx.env,
+    cwd: ctx.cwd,
+    projectDir,
+    claudeBinary: binary,
+    cerosBinary: deps.cerosBinary,
+    uid: deps.uid,
+  });
+  const reading = await runPostureStage({ capture: () => trust.capture(), policy, product: adapter.product });
+  if (!reading.ok) {
+    trust.close();
+    return reading;
+  }
+  return {
+    ok: true,
+    value: {
+      binary,
+      home,
+      projectDir,
+      userHome,
+      enrollment: enrollment.value,
+      trustedKeys,
+      config: config.value,
+      inventory,
+      trust,
+      state: createSessionState({ policy, evaluation: inventory.evaluation, ...reading.value }),
+      evaluationContext,
+    },
+  };
+}
+
+interface StartedDaemon {
+  sessionId: string;
+  runDir: string;
+  socketPath: string;
+  upstream: string;
+  daemon: Daemon;
+  journal: SessionJournal;
+  /** Settled by the journal stage: nothing is decided or sent upstream before. */
+  ready: Deferred;
+  intervalMs: number;
+  monitor: { current: PostureMonitor | undefined };
+  launch: { args: string[]; env: Record<string, string>; files: string[] };
+}
+
+/** Daemon and settings stages: the session's socket and proxy, then the agent's configuration for it. */
+async function startDaemon<Line extends AgentCommandLine, Config>(
+  adapter: AgentAdapter<Line, Config>,
+  line: Line,
+  prepared: PreparedSession<Config>,
+  ctx: CommandContext,
+  deps: SessionDeps,
+): Promise<StageResult<StartedDaemon>> {
+  const { home, state, trust } = prepared;
+  const sessionId = randomUUID();
+  const runDir = runtimeDir(home, deps.uid);
+  const socketPath = join(runDir, `${sessionId.slice(0, 8)}.sock`);
+  const upstream = adapter.upstream(ctx.env);
+  const hookToken = randomBytes(24).toString('base64url');
+  const journal = createSessionJournal(ctx.progress);
+  const ready = deferred();
+  const intervalMs = positive(ctx.env.CEROS_POSTURE_INTERVAL_MS) ?? DEFAULT_REASSESS_INTERVAL_MS;
+  const monitor: StartedDaemon['monitor'] = { current: undefined };
+  const daemon = await runDaemonStage({
+    socketPath,
+    hookToken,
+    upstream,
+    projectDir: prepared.projectDir,
+    journal,
+    state,
+    ready: ready.promise,
+    beforeDecision: async () => {
+      await monitor.current?.refreshIfStale(intervalMs);
+    },
+    // hook -> sh -> agent: the chain above the agent is in session.start, captured once.
+    hookAncestry: async (pid) => (await trust.ancestry(pid, 3)).ancestry,
+    createModelProxy: adapter.createModelProxy,
+  });
+  if (!daemon.ok) return daemon;
+  const launch = runSettingsStage(adapter, line, prepared.config, {
+    sessionId,
+    runDir,
+    cerosBinary: deps.cerosBinary,
+    cerosHome: home,
+    userHome: prepared.userHome,
+    projectDir: prepared.projectDir,
+    socketPath,
+    proxyUrl: daemon.value.proxyUrl,
+    hookToken,
+    policy: state.policy?.compiled ?? null,
+    managedMcp: prepared.inventory.managed,
+    env: ctx.env,
+  });
+  if (!launch.ok) {
+    await daemon.value.close();
+    return launch;
+  }
+  return {
+    ok: true,
+    value: {
+      sessionId,
+      runDir,
+      socketPath,
+      upstream,
+      daemon: daemon.value,
+      journal,
+      ready,
+      intervalMs,
+      monitor,
+      launch: launch.value,
+    },
+  };
+}
+
+/**
+ * The agent runs; meanwhile the journal stage certifies the session and opens the journal, the
+ * posture watch and (enrolled) the sync stage start. After the agent exits, the drain stage.
+ */
+async function superviseSession<Line extends AgentCommandLine, Config>(
+  adapter: AgentAdapter<Line, Config>,
+  line: Line,
+  prepared: PreparedSession<Config>,
+  started: StartedDaemon,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  const { home, state, trust, enrollment, inventory } = prepared;
+  const { enrolled, device } = enrollment;
+  const { journal, daemon, sessionId } = started;
+  const startedAt = Date.now();
+  const child = launchAgent(prepared.binary, started.launch.args, started.launch.env, ctx.cwd);
+  const endAgent = (why: string) => {
+    void endProcess(child.pid, { control: nodeProcessControl, graceMs: 5_000 }).catch(() => {});
+    ctx.progress(`ceros: Ending ${adapter.product}: ${why}`);
+  };
+  let sync: EdgeSync | undefined;
+  const startup = (async () => {
+    // Posture and the launch ancestry are in the certificate; both precede the first upstream request.
+    const opened = await runJournalStage(
+      {
+        sessionId,
+        home,
+        device,
+        keystoreReason: enrollment.keystoreReason,
+        enrolled,
+        policy: state.policy,
+        posture: state.posture,
+        agentPid: child.pid,
+        agent: adapter.sessionStart(line, { binary: prepared.binary, pid: child.pid }),
+        cwd: ctx.cwd,
+        projectDir: prepared.projectDir,
+        socketPath: started.socketPath,
+        proxyUrl: daemon.proxyUrl,
+        upstream: started.upstream,
+        mcpServers: inventory.servers,
+        runDir: started.runDir,
+      },
+      { ancestry: (pid) => trust.ancestry(pid), progress: ctx.progress },
+    );
+    journal.open(opened.writer);
+    started.monitor.current = watchPosture({
+      capture: () => trust.capture(),
+      intervalMs: started.intervalMs,
+      state,
+      recorder: journal.recorder,
+      progress: ctx.progress,
+      end: endAgent,
+    });
+    if (enrolled) {
+      sync = runSyncStage({
+        enrolled,
+        home,
+        deviceId: device.record.deviceId,
+        sessionId,
+        keys: opened.keys,
+        journal,
+        state,
+        progress: ctx.progress,
+        end: endAgent,
+        pollPolicy: !line.policyFile,
+        policyPollMs: positive(ctx.env.CEROS_POLICY_POLL_MS) ?? POLICY_POLL_MS,
+        trustedKeys: prepared.trustedKeys,
+        evaluationContext: prepared.evaluationContext,
+        identities: inventory.identities,
+      });
+    }
+  })();
+  startup.then(started.ready.resolve, (error: Error) => {
+    started.ready.reject(error);
+    ctx.progress(`ceros: Cannot start the session journal: ${error.message}; stopping ${adapter.product}`);
+    child.kill('SIGTERM');
+  });
+
+  const exit = await child.exited;
+  await runDrainStage({
+    startup,
+    journal,
+    exit,
+    durationMs: () => Date.now() - startedAt,
+    sync: () => sync,
+    progress: ctx.progress,
+    close: [
+      () => started.monitor.current?.stop(),
+      () => sync?.stop(),
+      () => journal.writer()?.close(),
+      () => trust.close(),
+      () => daemon.close(),
+      () => {
+        for (const file of started.launch.files) rmSync(file, { force: true });
+      },
+    ],
+  });
+  return { stdout: '', stderr: '', exitCode: exit.exitCode };
+}
+
+function positive(value: string | undefined): number | undefined {
+  return Number(value) > 0 ? Number(value) : undefined;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** A promise settled from outside; a rejection nobody awaits yet is not an unhandled one. */
+function deferred(): Deferred {
+  let resolve: () => void = () => {};
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
