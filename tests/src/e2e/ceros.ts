@@ -4,7 +4,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClaudeRun, makeSandbox, runClaude, type Sandbox } from '../harness/claude.ts';
+import {
+  type ClaudeRun,
+  type ClaudeVersion,
+  makeSandbox,
+  runClaude,
+  type Sandbox,
+} from '../harness/claude.ts';
 import { type ScriptedApi, type ScriptFn, startScriptedApi, type Turn } from '../harness/scripted-api.ts';
 
 export const ROOT = join(import.meta.dir, '..', '..', '..');
@@ -25,13 +31,17 @@ export interface CerosSession {
   close(): Promise<void>;
 }
 
-/** A scripted API, a sandboxed HOME and a CEROS_HOME inside it. */
+/** A scripted API, a sandboxed HOME (with `claudeVersion` on its PATH) and a CEROS_HOME inside it. */
 export async function cerosSession(
   script: Turn[] | ScriptFn,
   env: Record<string, string> = {},
+  options: { claudeVersion?: ClaudeVersion } = {},
 ): Promise<CerosSession> {
   const api = await startScriptedApi(script);
-  const sandbox = makeSandbox({ baseUrl: api.url });
+  const sandbox = makeSandbox({
+    baseUrl: api.url,
+    ...(options.claudeVersion ? { claudeVersion: options.claudeVersion } : {}),
+  });
   const home = join(sandbox.home, '.ceros');
   const fullEnv = { ...sandbox.env, CEROS_HOME: home, ...env };
   return {
@@ -44,6 +54,13 @@ export async function cerosSession(
       sandbox.cleanup();
     },
   };
+}
+
+/** cerosSession() with `version` of Claude Code on the sandbox's PATH (see forEachClaudeVersion). */
+export function cerosSessionOn(
+  version: ClaudeVersion,
+): (script: Turn[] | ScriptFn, env?: Record<string, string>) => Promise<CerosSession> {
+  return (script, env = {}) => cerosSession(script, env, { claudeVersion: version });
 }
 
 /** `ceros claude <args>` in print mode with JSON output. */

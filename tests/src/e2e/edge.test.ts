@@ -312,7 +312,7 @@ describe('ceros with an edge', () => {
 
   test('revoking a device ends its running session within 10 s and journals why', async () => {
     const s = await cerosSession([
-      turn(toolUseBlock('Bash', { command: 'sleep 30' }, 'toolu_long')),
+      turn(toolUseBlock('Bash', { command: 'timeout 30 tail -f /dev/null; echo waited' }, 'toolu_long')),
       turn('ok'),
     ]);
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CURRENT_CLAUDE_VERSION } from '../harness/claude.ts';
 import { startPty } from '../harness/pty.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
 import { cerosBinary, cerosSession, readJournal } from './ceros.ts';
@@ -27,11 +28,12 @@ describe('ceros claude in interactive mode (real pseudo-terminal)', () => {
     );
     try {
       await pty.waitFor('❯', 30_000);
-      expect(await pty.screen()).toContain('Claude Code v2.1.197');
+      expect(await pty.screen()).toContain(`Claude Code v${CURRENT_CLAUDE_VERSION}`);
       await pty.sendKeys('say hello', 'Enter');
       await pty.waitFor('Hello from the scripted API', 30_000);
-      // The turn ends with the Stop hook; wait for the idle prompt before pressing Ctrl-C.
-      await pty.waitFor('? for shortcuts', 30_000);
+      // The turn ends with the Stop hook; wait for the idle prompt before pressing Ctrl-C
+      // (2.1.197 shows "? for shortcuts", 2.1.337 "Cooked for 0s · done").
+      await pty.waitFor(/\? for shortcuts|· done /, 30_000);
       await Bun.sleep(500);
       await pty.sendKeys('C-c');
       await pty.waitFor('Press Ctrl-C again to exit');

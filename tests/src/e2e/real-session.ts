@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mcpConfig } from '../harness/mcp-server.ts';
-import { toolUseBlock, turn } from '../harness/scripted-api.ts';
+import { loadingDeferredTools, toolUseBlock, turn } from '../harness/scripted-api.ts';
 import { type CerosSession, cerosSession, type Entry, readJournal, runCerosClaude } from './ceros.ts';
 
 export const DENY_WRITES = {
@@ -29,22 +29,24 @@ export interface RealSessionRun {
 export async function runRealSession(
   options: { env?: Record<string, string> } = {},
 ): Promise<RealSessionRun> {
-  const s: CerosSession = await cerosSession((_, index) => {
-    const project = s.sandbox.project;
-    const turns = [
+  let project = '';
+  // 2.1.337 defers the MCP tool behind ToolSearch: the script loads it first, as a model would.
+  const s: CerosSession = await cerosSession(
+    loadingDeferredTools([
       turn(
         'Let me look at the project first.',
         toolUseBlock('Bash', { command: 'ls -a', description: 'List files' }, 'toolu_01bash'),
       ),
-      turn(toolUseBlock('Read', { file_path: join(project, 'notes.txt') }, 'toolu_01read')),
-      turn(
-        'Saving the summary.',
-        toolUseBlock(
-          'Write',
-          { file_path: join(project, 'summary.txt'), content: 'alpha, beta\n' },
-          'toolu_01write',
+      () => turn(toolUseBlock('Read', { file_path: join(project, 'notes.txt') }, 'toolu_01read')),
+      () =>
+        turn(
+          'Saving the summary.',
+          toolUseBlock(
+            'Write',
+            { file_path: join(project, 'summary.txt'), content: 'alpha, beta\n' },
+            'toolu_01write',
+          ),
         ),
-      ),
       turn(toolUseBlock('mcp__alpha__echo', { text: 'hello from ceros' }, 'toolu_01mcp')),
       turn(
         toolUseBlock(
@@ -60,6 +62,8 @@ export async function runRealSession(
             description: 'Count the notes',
             prompt: 'Count the lines of notes.txt',
             subagent_type: 'general-purpose',
+            // 2.1.337 runs agents in the background by default; this session waits for its count.
+            run_in_background: false,
           },
           'toolu_01agent',
         ),
@@ -70,9 +74,10 @@ export async function runRealSession(
       ),
       turn('notes.txt has 2 lines.'),
       turn(REAL_SESSION_FINAL_TEXT),
-    ];
-    return turns[index];
-  }, options.env);
+    ]),
+    options.env,
+  );
+  project = s.sandbox.project;
   try {
     writeFileSync(join(s.sandbox.project, 'notes.txt'), 'alpha\nbeta\n');
     const policy = join(s.sandbox.home, 'policy.json');

@@ -11,7 +11,11 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeSandbox, runClaude } from './claude.ts';
+import { type ClaudeVersion, makeSandbox, runClaude } from './claude.ts';
+
+/** The Claude Code version the stored hook fixtures were captured from. */
+export const FIXTURE_CLAUDE_VERSION: ClaudeVersion = '2.1.197';
+
 import { mcpConfig, readMcpLog } from './mcp-server.ts';
 import type { RecordedRequest, Turn } from './scripted-api.ts';
 import { startScriptedApi, toolUseBlock, turn } from './scripted-api.ts';
@@ -103,7 +107,9 @@ export async function captureHookPayloads(
     turn('All done.'),
   ];
 
-  const sandbox = makeSandbox();
+  // The stored fixtures are 2.1.197's (tests/fixtures/hooks/README.md); 2.1.337's script would differ
+  // (deferred tools, background agents), so the capture stays on the version it describes.
+  const sandbox = makeSandbox({ claudeVersion: FIXTURE_CLAUDE_VERSION });
   const dumpDir = join(sandbox.home, 'hook-dumps');
   mkdirSync(dumpDir);
   const logFile = join(sandbox.home, 'mcp-alpha.log');
@@ -123,6 +129,7 @@ export async function captureHookPayloads(
 
   try {
     const run = await runClaude({
+      cmd: [sandbox.claude],
       args: [
         '-p',
         'Exercise the tools',

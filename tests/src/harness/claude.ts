@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   realpathSync,
   rmSync,
   statSync,
@@ -19,34 +20,59 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** Overrides the Claude Code binary for every helper here (e.g. to try another version). */
+/** Overrides the default Claude Code binary for every helper here (e.g. to try another build). */
 export const CLAUDE_BIN_ENV = 'CEROS_E2E_CLAUDE';
 
 /** A fake key in the `sk-ant-` shape; the scripted API accepts anything. */
 export const TEST_API_KEY = 'sk-ant-test-00000000000000000000-ceros-e2e-key-0000';
 
 /**
- * Resolves the native Claude Code binary installed in node_modules: the `CEROS_E2E_CLAUDE`
- * override, then `@anthropic-ai/claude-code/bin/claude.exe` (a copy of the native binary after
- * postinstall), then the platform package (`@anthropic-ai/claude-code-<os>-<arch>[-musl]/claude`).
- * Throws when none is found: every e2e test needs it.
+ * The Claude Code versions ceros supports, newest first, each installed by `npm ci` (package.json:
+ * the current release as `@anthropic-ai/claude-code`, the oldest supported through an npm alias).
+ * The first is the default of every helper here.
  */
-export function claudeBinaryPath(): string {
+export const SUPPORTED_CLAUDE_VERSIONS = ['2.1.337', '2.1.197'] as const;
+export type ClaudeVersion = (typeof SUPPORTED_CLAUDE_VERSIONS)[number];
+export const CURRENT_CLAUDE_VERSION: ClaudeVersion = SUPPORTED_CLAUDE_VERSIONS[0];
+
+/** The npm package that holds each version (see package.json). */
+const CLAUDE_PACKAGES: Readonly<Record<ClaudeVersion, string>> = {
+  '2.1.337': '@anthropic-ai/claude-code',
+  '2.1.197': 'claude-code-2.1.197',
+};
+
+/**
+ * Resolves the native Claude Code binary of `version` (default: the current one) installed in
+ * node_modules: `<package>/bin/claude.exe` (a copy of the native binary after postinstall), then
+ * the platform package (`@anthropic-ai/claude-code-<os>-<arch>[-musl]/claude`) as the wrapper
+ * package resolves it (npm nests the older version's). `CEROS_E2E_CLAUDE` overrides the default.
+ * Throws when none is found, or when the package found is another version: every e2e test needs it.
+ */
+export function claudeBinaryPath(version?: ClaudeVersion): string {
   const override = process.env[CLAUDE_BIN_ENV];
-  if (override !== undefined && override !== '') return override;
-  const require = createRequire(import.meta.url);
+  if (version === undefined && override !== undefined && override !== '') return override;
+  const wanted = version ?? CURRENT_CLAUDE_VERSION;
+  const root = createRequire(import.meta.url);
   const candidates: string[] = [];
+  let from = root;
   try {
-    const pkg = dirname(require.resolve('@anthropic-ai/claude-code/package.json'));
-    candidates.push(join(pkg, 'bin', 'claude.exe'));
-  } catch {
+    const manifest = root.resolve(`${CLAUDE_PACKAGES[wanted]}/package.json`);
+    const installed = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version;
+    if (installed !== wanted)
+      throw new Error(`"${CLAUDE_PACKAGES[wanted]}" is Claude Code ${installed}, not ${wanted}: run npm ci`);
+    candidates.push(join(dirname(manifest), 'bin', 'claude.exe'));
+    from = createRequire(manifest);
+  } catch (error) {
+    if (error instanceof Error && error.message.includes('run npm ci')) throw error;
     // Not installed as a package; the platform packages below may still be.
   }
   const exe = process.platform === 'win32' ? 'claude.exe' : 'claude';
   for (const suffix of ['', '-musl']) {
     try {
       const name = `@anthropic-ai/claude-code-${process.platform}-${process.arch}${suffix}`;
-      candidates.push(join(dirname(require.resolve(`${name}/package.json`)), exe));
+      const manifest = from.resolve(`${name}/package.json`);
+      if ((JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version === wanted)
+        candidates.push(join(dirname(manifest), exe));
     } catch {
       // This platform variant is not installed.
     }
@@ -55,7 +81,7 @@ export function claudeBinaryPath(): string {
   // binary over it; anything under 1 MB is that placeholder.
   const found = candidates.find((path) => existsSync(path) && statSync(path).size > 1_000_000);
   if (found === undefined) {
-    throw new Error(`Cannot find the Claude Code binary: tried "${candidates.join('", "')}"`);
+    throw new Error(`Cannot find Claude Code ${wanted}: tried "${candidates.join('", "')}"`);
   }
   return found;
 }
@@ -77,11 +103,15 @@ export interface SandboxOptions {
   claudeJson?: Record<string, unknown>;
   /** Parent folder for the sandbox. Default: the OS temp folder. */
   parentDir?: string;
+  /** The Claude Code version on the sandbox's PATH (`claude`). Default: the current one. */
+  claudeVersion?: ClaudeVersion;
 }
 
 export interface Sandbox {
   /** The temporary HOME (mode 0700). */
   home: string;
+  /** The Claude Code binary on the sandbox's PATH. */
+  claude: string;
   /** A project folder inside HOME, trusted in `~/.claude.json`; use it as cwd. */
   project: string;
   /** A folder prepended to PATH holding a `claude` symlink to the real binary. */
@@ -117,12 +147,13 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
   const binDir = join(home, 'bin');
   mkdirSync(project);
   mkdirSync(binDir);
-  symlinkSync(claudeBinaryPath(), join(binDir, 'claude'));
+  const claude = claudeBinaryPath(opts.claudeVersion);
+  symlinkSync(claude, join(binDir, 'claude'));
   const apiKey = opts.apiKey ?? TEST_API_KEY;
 
   const claudeJson = {
     hasCompletedOnboarding: true,
-    lastOnboardingVersion: '2.1.197',
+    lastOnboardingVersion: opts.claudeVersion ?? CURRENT_CLAUDE_VERSION,
     theme: 'dark',
     // The key approval dialog compares the last 20 characters of ANTHROPIC_API_KEY.
     customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] },
@@ -151,6 +182,7 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
 
   return {
     home,
+    claude,
     project,
     binDir,
     apiKey,

@@ -7,6 +7,7 @@ export { CAPTURED_EVENTS, captureHookPayloads, PLACEHOLDER } from './capture-hoo
 export type {
   ClaudeResultJson,
   ClaudeRun,
+  ClaudeVersion,
   PermissionDenial,
   RunClaudeOptions,
   Sandbox,
@@ -14,13 +15,16 @@ export type {
 } from './claude.ts';
 export {
   CLAUDE_BIN_ENV,
+  CURRENT_CLAUDE_VERSION,
   claudeBinaryPath,
   makeSandbox,
   parseResultJson,
   runClaude,
+  SUPPORTED_CLAUDE_VERSIONS,
   spawnRetrying,
   TEST_API_KEY,
 } from './claude.ts';
+export { forEachClaudeVersion } from './claude-versions.ts';
 export type { McpLogEntry, McpStdioEntry } from './mcp-server.ts';
 export { createTestMcpServer, MCP_SERVER_PATH, mcpConfig, mcpServerEntry, readMcpLog } from './mcp-server.ts';
 export type { PtyOptions, PtySession } from './pty.ts';
@@ -45,6 +49,7 @@ export type {
 export {
   classifyRequest,
   errorTurn,
+  loadingDeferredTools,
   parseSse,
   sampleFromSchema,
   startScriptedApi,

@@ -156,6 +156,39 @@ export function turn(...blocks: Array<ScriptBlock | string>): Turn {
   return { blocks: blocks.map((b) => (typeof b === 'string' ? textBlock(b) : b)) };
 }
 
+/**
+ * A script that loads deferred tools first, as a model does. Claude Code 2.1.337 defers MCP tools
+ * and some built-ins (WebFetch, WebSearch...) behind ToolSearch: a request names them only once a
+ * ToolSearch call loaded them. When the next turn calls a tool the request does not offer and the
+ * request offers ToolSearch, this answers with `ToolSearch {query: "select:<names>"}` first and the
+ * scripted turn after. Versions without ToolSearch (2.1.197) get the turns unchanged.
+ */
+export function loadingDeferredTools(
+  turns: readonly (Turn | ((request: RecordedRequest) => Turn))[],
+): ScriptFn {
+  let next = 0;
+  return (request) => {
+    const entry = turns[next];
+    if (entry === undefined) return undefined;
+    const scripted = typeof entry === 'function' ? entry(request) : entry;
+    const offered = new Set((request.body?.tools ?? []).map((tool) => tool.name));
+    const missing = [
+      ...new Set(
+        scripted.blocks
+          .filter((block): block is ScriptToolUse => block.type === 'tool_use')
+          .map((block) => block.name)
+          .filter((name) => !offered.has(name)),
+      ),
+    ];
+    if (missing.length > 0 && offered.has('ToolSearch'))
+      return turn(
+        toolUseBlock('ToolSearch', { query: `select:${missing.join(',')}`, max_results: missing.length }),
+      );
+    next++;
+    return scripted;
+  };
+}
+
 /** Builds a turn answered with an HTTP error, e.g. `errorTurn(529)`. */
 export function errorTurn(status: number, error: Omit<ScriptError, 'status'> = {}): Turn {
   return { blocks: [], error: { status, ...error } };
