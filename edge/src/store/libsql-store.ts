@@ -10,6 +10,7 @@ import {
 import { EdgeError } from '../errors.ts';
 import { applyPostureChanges, failedProbes, postureVerdict } from '../ingest/posture.ts';
 import { activityDetails, type ProjectedEntry, type Projection } from '../ingest/project.ts';
+import { libsqlSiemMethods } from '../siem/siem-store.ts';
 import { libsqlCodeGuessMethods } from './libsql-code-guesses.ts';
 import { isLogConflict, libsqlLedgerMethods, logAppendStatements, mergeLogAppends } from './libsql-ledger.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -961,6 +962,7 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
   return {
     ...libsqlLedgerMethods(client),
     ...libsqlCodeGuessMethods(client),
+    ...libsqlSiemMethods(client),
     async migrate() {
       if (options.embedded) for (const pragma of EMBEDDED_PRAGMAS) await client.execute(pragma);
       await client.execute(

@@ -1,3 +1,4 @@
+import { SIEM_MIGRATION } from '../siem/siem-store.ts';
 import { LEDGER_MIGRATION } from './ledger-migration.ts';
 import { CODE_GUESS_MIGRATION } from './libsql-code-guesses.ts';
 
@@ -375,4 +376,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   LEDGER_MIGRATION,
   CODE_GUESS_MIGRATION,
+  SIEM_MIGRATION,
 ];

@@ -1,4 +1,5 @@
 import type { ProjectedEntry } from '../ingest/project.ts';
+import type { SiemStore } from '../siem/siem-store.ts';
 import type { CodeGuessStore } from './code-guess-store.ts';
 import type { LedgerStore, LogAppend } from './ledger-store.ts';
 
@@ -353,7 +354,7 @@ export interface ManagedMcpServer {
   updatedMs: number;
 }
 
-export interface EdgeStore extends LedgerStore, CodeGuessStore {
+export interface EdgeStore extends LedgerStore, CodeGuessStore, SiemStore {
   migrate(): Promise<{ applied: number[] }>;
   /** A cheap round trip for health checks. */
   ping(): Promise<void>;
