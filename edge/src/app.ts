@@ -18,6 +18,7 @@ import { enrollRoutes } from './routes/enroll.ts';
 import { installRoutes } from './routes/install.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { queryRoutes } from './routes/query.ts';
+import { siemRoutes } from './siem/routes.ts';
 
 export const EDGE_VERSION = '0.1.0';
 
@@ -116,6 +117,7 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
   app.route('/', adminRoutes(ctx));
   app.route('/', queryRoutes(ctx));
   app.route('/', ledgerRoutes(ctx));
+  app.route('/', siemRoutes(ctx));
   app.route('/', installRoutes(ctx));
   app.route('/', consoleRoutes(ctx));
   return app;

@@ -10,7 +10,7 @@ import runtimeWasm from '../../node_modules/web-tree-sitter/tree-sitter.wasm' wi
 
 const compiled = import.meta.path.startsWith('/$bunfs/');
 const { DataFolderError, runEdgeCli, serveDeps } = await import('./cli/run.ts');
-const { createApp } = await import('./app.ts');
+const { createApp, EDGE_VERSION } = await import('./app.ts');
 
 // Whatever the edge writes (the database and its journal files, exports) is for its own user only.
 process.umask(0o077);
@@ -42,13 +42,20 @@ const server = Bun.serve({
   fetch: (request, srv) => app.fetch(request, { ip: srv.requestIP(request)?.address }),
 });
 deps.tlog?.start();
+// SIEM export runs beside the API and never inside a request (siem/exporter.ts).
+const siem = (await import('./siem/exporter.ts')).createSiemExporter({
+  store: deps.store,
+  log,
+  productVersion: EDGE_VERSION,
+});
+siem.start();
 log(`listening on http://${server.hostname}:${server.port}`);
 process.stdout.write(`ceros-edge listening on http://${server.hostname}:${server.port}\n`);
 
 const shutdown = () => {
   log('shutting down');
   void server.stop().then(async () => {
-    await deps.tlog?.stop();
+    await Promise.all([deps.tlog?.stop(), siem.stop()]);
     deps.store.close();
     process.exit(0);
   });

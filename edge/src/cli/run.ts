@@ -6,6 +6,7 @@ import { createTransparencyLog } from '../ledger/transparency-log.ts';
 import { createOutboxMailer } from '../mail/mailer.ts';
 import { createSmtpMailer } from '../mail/smtp-mailer.ts';
 import { addAdmin } from '../orgs.ts';
+import { runSiemCommand } from '../siem/siem-command.ts';
 import { createLibsqlStore } from '../store/libsql-store.ts';
 import type { EdgeStore } from '../store/store.ts';
 import { secureDataFolder } from './data-folder.ts';
@@ -29,6 +30,7 @@ Commands:
   admin add EMAIL    add an admin (creating the organization on first use)
   migrate            bring the database schema up to date and exit
   export             write the audit export of a period of an organization's log
+  siem               stream events to a SIEM (Splunk HEC, syslog, OTLP): add, list, remove, test
 
 Run "ceros-edge <command> --help" for a command's options. "ceros-edge --version" prints the version.
 `;
@@ -141,6 +143,7 @@ async function runCommand(
   }
 
   if (command === 'export') return runExportCommand(rest, io, open);
+  if (command === 'siem') return runSiemCommand(rest, io, open);
 
   if (command === 'admin') {
     const [sub, ...args] = rest;
