@@ -11,10 +11,21 @@
 import type { EdgeErrorCode, SessionResponse } from '@ceros/edge';
 import type { DraftEvaluation } from '@ceros/edge/src/policy/evaluate-draft.ts';
 import type { DecisionView, TimelineItem, ToolCallView } from '@ceros/edge/src/query/timeline.ts';
+import type { SinkView } from '@ceros/edge/src/siem/routes.ts';
+import type { SinkTestResult } from '@ceros/edge/src/siem/test-sink.ts';
 import type { DashboardCounts, DeviceStatus, UserStatus } from '@ceros/edge/src/store/store.ts';
 import type { InclusionAnswer } from './verify-inclusion.ts';
 
-export type { DashboardCounts, DecisionView, DeviceStatus, SessionResponse, TimelineItem, ToolCallView };
+export type {
+  DashboardCounts,
+  DecisionView,
+  DeviceStatus,
+  SessionResponse,
+  SinkTestResult,
+  SinkView,
+  TimelineItem,
+  ToolCallView,
+};
 
 /** `ApiError.code` is the edge's code, or one of these when the edge did not answer usefully. */
 export type ApiErrorCode = EdgeErrorCode | 'NETWORK' | 'BAD_RESPONSE';
@@ -344,6 +355,13 @@ export interface Api {
   updateOrg(patch: Partial<Pick<OrgSettings, 'allowedDomains' | 'requireApproval'>>): Promise<OrgSettings>;
   installLink(): Promise<InstallLink>;
 
+  /** SIEM sinks (edge/src/siem/routes.ts); `config` is parsed by the edge, every issue named. */
+  siemSinks(): Promise<SinkView[]>;
+  addSiemSink(input: { name: string; from: 'start' | 'now'; config: unknown }): Promise<SinkView>;
+  testSiemConfig(config: unknown): Promise<SinkTestResult>;
+  testSiemSink(id: string): Promise<SinkTestResult>;
+  removeSiemSink(id: string): Promise<void>;
+
   managedMcp(): Promise<ManagedMcp[]>;
   createManagedMcp(input: ManagedMcpInput): Promise<ManagedMcp>;
   updateManagedMcp(id: string, input: ManagedMcpInput): Promise<ManagedMcp>;
@@ -486,6 +504,14 @@ export function createApi(options: ApiOptions = {}): Api {
     org: () => get('/v1/admin/org'),
     updateOrg: (patch) => json('PATCH', '/v1/admin/org', patch),
     installLink: () => get('/v1/admin/install-link'),
+
+    siemSinks: async () => (await get<{ sinks: SinkView[] }>('/v1/admin/siem/sinks')).sinks,
+    addSiemSink: (input) => json('POST', '/v1/admin/siem/sinks', input),
+    testSiemConfig: (config) => json('POST', '/v1/admin/siem/test', { config }),
+    testSiemSink: (id) => json('POST', `/v1/admin/siem/sinks/${seg(id)}/test`),
+    removeSiemSink: async (id) => {
+      await json('DELETE', `/v1/admin/siem/sinks/${seg(id)}`);
+    },
 
     managedMcp: () => items('/v1/admin/managed-mcp'),
     createManagedMcp: (input) => json('POST', '/v1/admin/managed-mcp', input),

@@ -5,6 +5,7 @@ import { PageHeader } from '../components/shell.tsx';
 import { ErrorState, FormError, Loading } from '../components/states.tsx';
 import { useAsync, useConsole, useTitle } from '../hooks.ts';
 import { Link } from '../router.tsx';
+import { SiemSection } from './settings-siem.tsx';
 
 /** "Acme.com, @partner.io\nx.org" -> ["acme.com", "partner.io", "x.org"]: one list, as the edge stores it. */
 export function parseDomains(text: string): string[] {
@@ -66,6 +67,7 @@ export function SettingsPage() {
           )}
         </section>
       </div>
+      <SiemSection />
     </>
   );
 }
