@@ -77,6 +77,13 @@ const groups: Group[] = [
     },
   },
   {
+    name: 'siem',
+    run: async () => {
+      const { runSiemBench } = await import('./siem.bench.ts');
+      return runSiemBench(quick ? { entries: 3_000 } : {});
+    },
+  },
+  {
     name: 'console',
     run: async () => {
       const { runConsoleBench } = await import('./console.bench.ts');
