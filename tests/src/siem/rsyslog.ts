@@ -155,6 +155,11 @@ export interface Rsyslog {
   ca: TestCa;
   /** Every message rsyslog has written so far. */
   lines(): SyslogLine[];
+  /**
+   * The messages once it has written at least `count` (it reads a connection to its end before
+   * the edge counts a batch delivered, and writes its file a moment later, from its own queue).
+   */
+  waitForLines(count: number, timeoutMs?: number): Promise<SyslogLine[]>;
   stop(): Promise<void>;
   /** Starts it again on the same ports, keeping what it wrote (a receiver that comes back). */
   restart(): Promise<void>;
@@ -209,10 +214,19 @@ ruleset(name="ceros") {
     await proc.exited;
     proc = undefined;
   };
-  return {
+  const self: Rsyslog = {
     tcpPort,
     tlsPort,
     ca,
+    async waitForLines(count, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      let lines = self.lines();
+      while (lines.length < count && Date.now() < until) {
+        await Bun.sleep(25);
+        lines = self.lines();
+      }
+      return lines;
+    },
     lines() {
       let text = '';
       try {
@@ -243,4 +257,5 @@ ruleset(name="ceros") {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return self;
 }
