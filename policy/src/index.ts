@@ -33,6 +33,9 @@ export type {
   PolicyRule,
   PolicyTestCase,
   PostureRequirement,
+  PrivacySection,
+  PrivacyTier,
+  RedactionSection,
 } from './document/schema.ts';
 export { PolicyError, type PolicyErrorCode } from './errors.ts';
 export {
@@ -68,6 +71,26 @@ export {
   testDeviceContext,
 } from './policy-tests.ts';
 export { checkSessionPosture, type PostureCheck, type PostureFinding } from './posture.ts';
+export {
+  createDetector,
+  type Detector,
+  type DetectorOptions,
+  type Finding,
+  HIGH_ENTROPY_TYPE,
+  PLACEHOLDER,
+} from './redaction/detect.ts';
+export { DEFAULT_ENTROPY, type EntropySettings, shannonEntropy } from './redaction/entropy.ts';
+export { detectorOptions, policyDetector, privacyTier } from './redaction/policy-redaction.ts';
+export {
+  type AsyncRedactOptions,
+  placeholder,
+  type Redaction,
+  type RedactOptions,
+  redactAsync,
+  redactSync,
+  UNSCANNED_TYPE,
+} from './redaction/redact.ts';
+export { type OrganizationPattern, VENDORED_SOURCE, vendoredRules } from './redaction/rules.ts';
 export { type ReplayCall, type ReplayedDecision, type ReplayResult, replayDecisions } from './replay.ts';
 export { type AnalyzeOptions, analyzeShell } from './shell/analyze.ts';
 export type { CommandFact, HostFact, OpaqueFact, PathFact, ShellAnalysis } from './shell/facts.ts';

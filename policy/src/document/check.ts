@@ -1,3 +1,4 @@
+import { checkRedaction } from '../redaction/check-redaction.ts';
 import { type Condition, PATH_PATTERN, type PolicyDocument, type PolicyRule } from './schema.ts';
 
 /** A problem in a policy document: where (path into the document), what, and a machine code. */
@@ -62,6 +63,7 @@ export function checkPolicy(doc: PolicyDocument): PolicyIssue[] {
     } else if (other === undefined) selectors.set(key, index);
   });
   checkTools(doc, issues);
+  checkRedaction(doc.redaction, issues);
   const mcp = isObject(doc.mcp) ? doc.mcp : {};
   const allow = Array.isArray(mcp.allow) ? mcp.allow.filter(isMcpEntry) : [];
   const allowKeys = new Set(allow.map(mcpKey));

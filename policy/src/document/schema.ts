@@ -139,6 +139,66 @@ const testCase = z.strictObject({
   expect: z.union([effect, z.strictObject({ effect, rule: id.optional() })]),
 });
 
+export const PRIVACY_TIERS = ['metadata', 'arguments', 'full'] as const;
+export const REDACTION_BLOCKS = ['tool-input'] as const;
+
+/** A secret type names its placeholder, `[REDACTED:<id>:<hash>]`. */
+const secretTypeId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*$/,
+    'must use only lowercase letters, digits and . _ - (it names the placeholder)',
+  );
+
+const redactionSection = z.strictObject({
+  /** The organization's own secret formats, in RE2 syntax (as gitleaks rules are written). */
+  patterns: z
+    .array(
+      z.strictObject({
+        id: secretTypeId,
+        description: text.optional(),
+        regex: z.string().min(1).max(2000),
+        /** Only text around one of these (case-insensitive) is scanned; without them, all of it. */
+        keywords: z.array(z.string().min(2).max(64)).min(1).max(32).optional(),
+        /** The secret's minimum Shannon entropy in bits per character. */
+        entropy: z.number().min(0).max(8).optional(),
+        /** The capture group that is the secret (default: the first that matched, else all). */
+        secretGroup: z.number().int().min(0).max(32).optional(),
+      }),
+    )
+    .max(500)
+    .optional(),
+  /** Vendored gitleaks rules to switch off, by id. */
+  disable: z.array(z.string().min(1).max(128)).max(500).optional(),
+  /** Stand-alone high-entropy tokens; false turns the check off. */
+  entropy: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        threshold: z.number().min(1).max(8).optional(),
+        minLength: z.number().int().min(8).max(1024).optional(),
+      }),
+    ])
+    .optional(),
+  /** `tool-input`: deny a tool call whose input carries a secret (the model sees the reason). */
+  block: z.array(z.enum(REDACTION_BLOCKS)).max(4).optional(),
+  reason: text.optional(),
+  mode: mode.optional(),
+});
+
+const retentionDays = z.number().int().min(1).max(36_500);
+
+const privacySection = z.strictObject({
+  /** What the journal keeps: metadata only, tool arguments too, or full content. */
+  tier: z.enum(PRIVACY_TIERS),
+  /** Days the edge keeps each class of content before deleting it (the signed chain stays). */
+  retention: z
+    .strictObject({ arguments: retentionDays.optional(), content: retentionDays.optional() })
+    .optional(),
+});
+
 export const policyDocumentSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1 (the only policy format version)' }),
   name: name.optional(),
@@ -160,6 +220,8 @@ export const policyDocumentSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a fact name'), postureRequirement)
     .optional(),
   tests: z.array(testCase).max(1000).optional(),
+  redaction: redactionSection.optional(),
+  privacy: privacySection.optional(),
 });
 
 export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
@@ -167,6 +229,9 @@ export type PolicyRule = z.infer<typeof ruleSchema>;
 export type McpServerEntry = z.infer<typeof mcpServerEntry>;
 export type PolicyTestCase = z.infer<typeof testCase>;
 export type PostureRequirement = z.infer<typeof postureRequirement>;
+export type RedactionSection = z.infer<typeof redactionSection>;
+export type PrivacySection = z.infer<typeof privacySection>;
+export type PrivacyTier = (typeof PRIVACY_TIERS)[number];
 export type Effect = (typeof EFFECTS)[number];
 export type Mode = (typeof MODES)[number];
 export type PostureValue = (typeof POSTURE_VALUES)[number];

@@ -29,6 +29,7 @@ import {
   type ProtectedGlob,
 } from './instantiate.ts';
 import { mcpServerCandidates, mcpVerdicts } from './mcp.ts';
+import { secretVerdict } from './secrets.ts';
 
 /** evaluate() never throws: an internal failure becomes this decision (fail closed, STYLE.md 7). */
 export const ON_EVALUATION_ERROR: Effect = 'deny';
@@ -198,6 +199,8 @@ function decide(
 
   checkPosture(call);
   checkToolRules(call);
+  const secret = secretVerdict(policy, input.toolInput);
+  if (secret) call.verdict.add({ ...secret, order: -1 });
   const facts = precomputed ?? factsOf(call);
   call.facts = facts.paths;
   for (const fact of facts.paths) checkPath(call, fact);
