@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type EntryBody,
   entryBytes,
@@ -13,6 +13,7 @@ import {
   toJsonValue,
   ZERO_HASH,
 } from '@ceros/protocol';
+import { createEntryRedactor, type EntryRedactor } from '../redaction/entry-redactor.ts';
 import { ensurePrivateDir, FILE_MODE } from '../state/secure-fs.ts';
 import { epochBegun, prepareEpoch } from './epoch.ts';
 import { type HeadRecordFile, openHeadRecord } from './head-record.ts';
@@ -34,6 +35,12 @@ export interface JournalWriter {
    * Throws a JournalError when it is not: then nothing of it is in the file.
    */
   append(type: string, payload: unknown): JournalEntry;
+  /**
+   * `append`, except that a large payload of a type nothing waits on (a tool's output, an API
+   * exchange) is redacted in steps between which the event loop runs, so a hook's decision is not
+   * held up by it; such entries are appended in the order they were recorded.
+   */
+  record(type: string, payload: unknown): JournalEntry | Promise<JournalEntry>;
   readonly path: string;
   /** What the writer found in the file and dealt with (a torn tail it set aside), oldest first. */
   findings(): readonly JournalFinding[];
@@ -74,6 +81,38 @@ export interface OpenJournalOptions {
    * the person at the terminal hears it once, not at every denied call.
    */
   warn?: (line: string) => void;
+  /**
+   * Applied to every payload before it is signed (privacy tier, then secret redaction). Defaults to
+   * the vendored rules with the key in the journal folder's parent (CEROS_HOME); false writes
+   * payloads as given (tests of the writer's own mechanics).
+   */
+  redactor?: EntryRedactor | false;
+}
+
+/** Entry types whose payload may be large and that no answer waits for. */
+const DEFERRABLE = new Set([
+  'tool.result',
+  'api.request',
+  'api.response',
+  'system.prompt',
+  'tool.definition',
+  'hook.post-tool-batch',
+  'hook.stop',
+  'subagent.stop',
+]);
+/** Payloads with more string characters than this are redacted in steps (record()). */
+export const DEFER_CHARS = 64 * 1024;
+
+function stringChars(value: unknown, limit: number): number {
+  let total = 0;
+  const visit = (v: unknown, depth: number): void => {
+    if (total > limit) return;
+    if (typeof v === 'string') total += v.length;
+    else if (v && typeof v === 'object' && depth < 64)
+      for (const item of Array.isArray(v) ? v : Object.values(v)) visit(item, depth + 1);
+  };
+  visit(value, 0);
+  return total;
 }
 
 interface Tail {
@@ -156,7 +195,30 @@ export function openJournalWriter(options: OpenJournalOptions): JournalWriter {
     return entry;
   };
 
+  let redactor: EntryRedactor | null = null;
+  const redactorOf = (): EntryRedactor | null => {
+    if (options.redactor === false) return null;
+    redactor ??= options.redactor ?? createEntryRedactor({ home: dirname(options.dir) });
+    return redactor;
+  };
+
   const append = (type: string, payload: unknown): JournalEntry => {
+    const r = redactorOf();
+    return appendRedacted(type, r ? r.redact(type, toJsonValue(payload) as JsonValue) : payload);
+  };
+
+  let queue: Promise<unknown> = Promise.resolve();
+  const record = (type: string, payload: unknown): JournalEntry | Promise<JournalEntry> => {
+    const r = redactorOf();
+    if (!r || !DEFERRABLE.has(type) || stringChars(payload, DEFER_CHARS) <= DEFER_CHARS)
+      return append(type, payload);
+    const value = toJsonValue(payload) as JsonValue;
+    const done = queue.then(async () => appendRedacted(type, await r.redactLater(type, value)));
+    queue = done.catch(() => {});
+    return done;
+  };
+
+  const appendRedacted = (type: string, payload: unknown): JournalEntry => {
     options.lock.lock(fd);
     try {
       const size = fstatSync(fd).size;
@@ -209,6 +271,7 @@ export function openJournalWriter(options: OpenJournalOptions): JournalWriter {
 
   return {
     append,
+    record,
     path,
     findings: () => [...findings],
     close: () => {

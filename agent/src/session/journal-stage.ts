@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import type { CompiledPolicy } from '@ceros/policy';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
 import type { EdgeConfig } from '../edge-client/index.ts';
 import { lockExclusive, unlock } from '../journal/flock.ts';
 import { type JournalWriter, openJournalWriter } from '../journal/journal.ts';
 import type { PostureSnapshot } from '../posture/types.ts';
+import { createEntryRedactor } from '../redaction/entry-redactor.ts';
 import { VERSION } from '../version.ts';
 import { createSessionKeys, type DeviceIdentity, type SessionKeys } from './identity.ts';
 import type { McpInventory } from './mcp-stage.ts';
@@ -32,6 +34,8 @@ export interface JournalStageInput {
   mcpServers: McpInventory['servers'];
   /** The run folder: files an earlier session killed with -9 left there are cleaned up. */
   runDir: string;
+  /** The policy in force at each entry (redaction patterns and privacy tier follow updates). */
+  policyNow?: () => CompiledPolicy | undefined;
 }
 
 export interface JournalStageDeps {
@@ -72,6 +76,7 @@ export async function runJournalStage(
     sessionKey: keys.privateKey,
     lock: { lock: lockExclusive, unlock },
     warn: deps.progress,
+    redactor: createEntryRedactor({ home: input.home, policy: input.policyNow ?? (() => policy?.compiled) }),
   });
   writer.append(SESSION_KEY_ENTRY, { publicKey: keys.publicKeyRaw, certificate: keys.certificate });
   writer.append('session.start', {

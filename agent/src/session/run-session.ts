@@ -340,6 +340,7 @@ async function superviseSession<Line extends AgentCommandLine, Config>(
         keystoreReason: enrollment.keystoreReason,
         enrolled,
         policy: state.policy,
+        policyNow: () => state.policy?.compiled,
         posture: state.posture,
         agentPid: child.pid,
         agent: adapter.sessionStart(line, { binary: prepared.binary, pid: child.pid }),

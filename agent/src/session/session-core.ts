@@ -17,7 +17,8 @@ import {
 } from '../hook/events.ts';
 
 export interface Recorder {
-  append(type: string, payload: unknown): JournalEntry;
+  /** Durable on return, or (a large output nothing waits on, journal.ts record()) once it settles. */
+  append(type: string, payload: unknown): JournalEntry | Promise<JournalEntry>;
 }
 
 /** A reason to deny every tool call from now on (revoked device, failed posture, ...). */

@@ -27,12 +27,25 @@ export function createSessionJournal(progress: Progress): SessionJournal {
   let writer: JournalWriter | undefined;
   const listeners: (() => void)[] = [];
   const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const settled = work.catch((error: unknown) => {
+      // A journal failure already said so once on stderr (journal-error.ts).
+      if (!wasReported(error)) progress(`ceros: recording failed: ${(error as Error).message}`);
+    });
+    pending.add(settled);
+    void settled.finally(() => pending.delete(settled));
+  };
   return {
     recorder: {
-      append: (type, payload): JournalEntry => {
+      append: (type, payload): JournalEntry | Promise<JournalEntry> => {
         if (!writer) throw new Error('The session journal is not open yet');
-        const entry = writer.append(type, payload);
-        for (const listener of listeners) listener();
+        // A large output nothing waits on is redacted in steps (journal.ts record()): tracked.
+        const entry = writer.record(type, payload);
+        const notify = () => {
+          for (const listener of listeners) listener();
+        };
+        if (entry instanceof Promise) track(entry.then(notify));
+        else notify();
         return entry;
       },
     },
@@ -43,14 +56,7 @@ export function createSessionJournal(progress: Progress): SessionJournal {
       listeners.push(listener);
     },
     writer: () => writer,
-    track: (work) => {
-      const settled = work.catch((error: unknown) => {
-        // A journal failure already said so once on stderr (journal-error.ts).
-        if (!wasReported(error)) progress(`ceros: recording failed: ${(error as Error).message}`);
-      });
-      pending.add(settled);
-      void settled.finally(() => pending.delete(settled));
-    },
+    track,
     drain: async (ms) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

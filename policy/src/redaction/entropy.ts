@@ -28,10 +28,13 @@ export const DEFAULT_ENTROPY: EntropySettings = { threshold: 4.5, minLength: 32,
 /**
  * Whether a token of base64/base64url characters looks like a random credential: long enough,
  * upper and lower case and digits all present (hex digests and UUIDs have no upper case, words
- * and paths have no digits or low entropy), and entropy at or above the threshold.
+ * have no digits or low entropy), few - and _ (file names and dates), and entropy at or above the
+ * threshold.
  */
 export function isHighEntropyToken(token: string, settings: EntropySettings): boolean {
   if (token.length < settings.minLength || token.length > settings.maxLength) return false;
   if (!/[A-Z]/.test(token) || !/[a-z]/.test(token) || !/[0-9]/.test(token)) return false;
+  // Names, dates and ids are joined with - and _; random base64url has one in 32 characters.
+  if ((token.match(/[-_]/g)?.length ?? 0) * 10 > token.length) return false;
   return shannonEntropy(token) >= settings.threshold;
 }
