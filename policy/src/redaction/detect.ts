@@ -46,7 +46,7 @@ const PREFILTER_SLICE = 256 * 1024;
 /** Existing placeholders are never scanned again: redaction is idempotent. */
 export const PLACEHOLDER = /\[REDACTED:[a-z0-9][a-z0-9._-]*:[0-9a-f]{12}\]/g;
 /** Base64(url) runs; `/` ends a token, since paths (which are full of them) are not credentials. */
-const TOKEN = /[A-Za-z0-9+_=-]{16,}/g;
+const TOKEN = /[A-Za-z0-9+_-]{16,}={0,2}/g;
 
 export function createDetector(options: DetectorOptions = {}): Detector {
   const vendored = vendoredRules();
