@@ -26,6 +26,16 @@ const groups: Group[] = [
     },
   },
   {
+    name: 'redaction',
+    run: async () => {
+      const redaction = await import('./redaction.bench.ts');
+      return [
+        ...(await redaction.benchRedactionThroughput(quick ? 4_000_000 : 16_000_000)),
+        ...(await redaction.benchHookWithRedaction(quick ? 40 : 200)),
+      ];
+    },
+  },
+  {
     name: 'policy',
     run: async () => {
       const { runEvaluateBench } = await import('../../policy/bench/evaluate.bench.ts');

@@ -100,24 +100,25 @@ function* scan(
 ): Generator<void, Finding[]> {
   const found: (Finding & { priority: number })[] = [];
   if (text.length === 0) return [];
-  // Keyword positions per rule. toLowerCase keeps offsets unless a character grows (U+0130);
-  // then the keyword regex runs case-insensitively on the text itself.
+  // Keyword positions per rule, read a slice at a time (lowercased per slice, so no step holds the
+  // whole text). toLowerCase keeps offsets unless a character grows (U+0130); such a slice is
+  // matched case-insensitively as it is.
   const hits: number[][] = rules.map(() => []);
-  let lower = text.toLowerCase();
-  let keywordRegex = index.regex;
-  if (lower.length !== text.length && keywordRegex) {
-    lower = text;
-    keywordRegex = new RegExp(keywordRegex.source, 'gi');
-  }
-  if (keywordRegex) {
-    for (let from = 0; from < lower.length; from += PREFILTER_SLICE) {
-      const end = Math.min(lower.length, from + PREFILTER_SLICE + index.longest);
-      const slice = lower.slice(from, end);
-      keywordRegex.lastIndex = 0;
-      for (let m = keywordRegex.exec(slice); m; m = keywordRegex.exec(slice)) {
-        const at = from + m.index;
+  const keywordRegex = index.regex;
+  const anyCase = keywordRegex ? new RegExp(keywordRegex.source, 'gi') : null;
+  if (keywordRegex && anyCase) {
+    for (let from = 0; from < text.length; from += PREFILTER_SLICE) {
+      const original = text.slice(from, Math.min(text.length, from + PREFILTER_SLICE + index.longest));
+      let slice = original.toLowerCase();
+      let regex = keywordRegex;
+      if (slice.length !== original.length) {
+        slice = original;
+        regex = anyCase;
+      }
+      regex.lastIndex = 0;
+      for (let m = regex.exec(slice); m; m = regex.exec(slice)) {
         if (m.index >= PREFILTER_SLICE) break;
-        for (const r of index.rulesOf.get(m[0].toLowerCase()) ?? []) hits[r]?.push(at);
+        for (const r of index.rulesOf.get(m[0].toLowerCase()) ?? []) hits[r]?.push(from + m.index);
       }
       yield;
     }
