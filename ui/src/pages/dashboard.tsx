@@ -7,6 +7,7 @@ import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
 import { count, plural, shortId } from '../format.ts';
 import { useAsync, useConsole, useTitle } from '../hooks.ts';
+import { type PrivacyInForce, privacyInForce } from '../privacy.ts';
 import { Link } from '../router.tsx';
 
 const DAY = 86_400_000;
@@ -17,6 +18,20 @@ interface Overview {
   days: { start: number; counts: Dashboard }[];
   devices: Device[];
   gaps: AdoptionGap[];
+  privacy: PrivacyInForce | null;
+}
+
+/** What the tier keeps and how long the edge keeps it (docs/privacy.md). */
+function privacyDetail(p: PrivacyInForce): string {
+  const keeps = { metadata: 'metadata only', arguments: 'metadata and tool arguments', full: 'full content' }[
+    p.tier
+  ];
+  const kept = (days: number | null) => (days === null ? 'kept' : `${days} d`);
+  const retention =
+    p.tier === 'metadata'
+      ? ''
+      : ` · arguments ${kept(p.retention.arguments)}${p.tier === 'full' ? `, content ${kept(p.retention.content)}` : ''}`;
+  return `${keeps}${p.byDefault ? ' (default)' : ''}${retention}${p.policy ? ` · ${p.policy}` : ''}`;
 }
 
 /** Local midnight `daysAgo` days before today. */
@@ -35,7 +50,7 @@ function Stat({
   tone,
 }: {
   label: string;
-  value: number;
+  value: number | string;
   detail?: string;
   href?: string;
   tone?: 'bad' | 'warn';
@@ -43,7 +58,9 @@ function Stat({
   const body = (
     <>
       <span class="stat-label">{label}</span>
-      <span class={`stat-value ${tone && value > 0 ? `stat-${tone}` : ''}`}>{count(value)}</span>
+      <span class={`stat-value ${tone && typeof value === 'number' && value > 0 ? `stat-${tone}` : ''}`}>
+        {typeof value === 'number' ? count(value) : value}
+      </span>
       {detail ? <span class="stat-detail">{detail}</span> : null}
     </>
   );
@@ -64,7 +81,7 @@ export function DashboardPage() {
     const to = Date.now() + 1;
     // One query per day: the edge's dashboard counts a window, so a series is a window per bucket.
     const starts = Array.from({ length: DAYS }, (_, i) => dayStart(DAYS - 1 - i));
-    const [totals, days, devices, gaps] = await Promise.all([
+    const [totals, days, devices, gaps, privacy] = await Promise.all([
       api.dashboard({ from: new Date(from).toISOString(), to: new Date(to).toISOString() }),
       Promise.all(
         starts.map(async (start) => ({
@@ -77,13 +94,14 @@ export function DashboardPage() {
       ),
       api.devices({ limit: 500 }).then((page) => page.items),
       api.adoptionGaps({ limit: 200 }).then((page) => page.items),
+      privacyInForce(api).catch(() => null),
     ]);
-    return { totals, days, devices, gaps };
+    return { totals, days, devices, gaps, privacy };
   }, []);
 
   if (state.error && !state.data) return <ErrorState error={state.error} retry={state.reload} />;
   if (!state.data) return <Loading />;
-  const { totals, days, devices, gaps } = state.data;
+  const { totals, days, devices, gaps, privacy } = state.data;
   const seenToday = devices.filter(
     (d) => d.status === 'active' && d.lastSeen !== null && Date.parse(d.lastSeen) > Date.now() - DAY,
   ).length;
@@ -138,6 +156,9 @@ export function DashboardPage() {
           detail="active instances"
           href="/conversations"
         />
+        {privacy && (
+          <Stat label="Privacy tier" value={privacy.tier} detail={privacyDetail(privacy)} href="/policies" />
+        )}
       </section>
       <section aria-label="Activity" class="charts">
         <div class="card chart-card">
