@@ -51,3 +51,26 @@ describe('valid policy files (tests/fixtures/policy/valid)', () => {
     expect(readFileSync(join(FIXTURES, 'valid', 'strict.yaml'), 'utf8')).toBe(starterPolicy('strict'));
   });
 });
+
+test('redaction patterns that are not RE2, duplicate pattern ids and unknown disabled rules are errors with line and column', () => {
+  const source = [
+    'version: 1',
+    'default: allow',
+    'redaction:',
+    '  patterns:',
+    "    - { id: acme, regex: 'acme_(' }",
+    "    - { id: acme, regex: 'acme_[a-z]{8}' }",
+    '  disable: [no-such-rule]',
+    '  entropy: { threshold: 99 }',
+    'privacy: { tier: secret }',
+    '',
+  ].join('\n');
+  const parsed = parsePolicy(source);
+  if (parsed.ok) throw new Error('expected issues');
+  const where = (path: string) => parsed.issues.find((i) => i.path.join('.') === path);
+  expect(where('redaction.patterns.0.regex')).toMatchObject({ code: 'INVALID_VALUE', line: 5 });
+  expect(where('redaction.patterns.1.id')).toMatchObject({ code: 'DUPLICATE_ID', line: 6 });
+  expect(where('redaction.disable.0')).toMatchObject({ code: 'INVALID_VALUE', line: 7 });
+  expect(where('redaction.entropy.threshold')?.line).toBe(8);
+  expect(where('privacy.tier')?.line).toBe(9);
+});
