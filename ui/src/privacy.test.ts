@@ -2,7 +2,9 @@ import { expect, test } from 'bun:test';
 import { privacyOf } from './privacy.ts';
 
 test('privacyOf() reads the tier and retention from YAML and JSON policy sources, and defaults to full', () => {
-  expect(privacyOf('version: 1\ndefault: allow\nprivacy:\n  tier: arguments\n  retention:\n    arguments: 90\n')).toEqual({
+  expect(
+    privacyOf('version: 1\ndefault: allow\nprivacy:\n  tier: arguments\n  retention:\n    arguments: 90\n'),
+  ).toEqual({
     tier: 'arguments',
     byDefault: false,
     retention: { arguments: 90, content: null },
