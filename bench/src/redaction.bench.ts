@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { policyDetector, redactSync } from '@ceros/policy';
 import { SESSION_KEY_ENTRY } from '@ceros/protocol';
-import { ALLOW_ALL } from '../../agent/src/decide/decision.ts';
+import { NO_POLICY } from '../../agent/src/decide/decision.ts';
 import { lockExclusive, unlock } from '../../agent/src/journal/flock.ts';
 import { openJournalWriter } from '../../agent/src/journal/journal.ts';
 import { createFileKeystore } from '../../agent/src/keystore/file.ts';
@@ -203,7 +203,7 @@ async function hookServer(home: string, redact: boolean) {
         return entry;
       },
     },
-    decide: ALLOW_ALL,
+    decide: NO_POLICY,
     projectDir: home,
     ready: Promise.resolve(),
   });

@@ -21,11 +21,13 @@ function setup(overrides: Partial<DaemonStageDeps> = {}) {
   dirs.push(dir);
   const entries: { type: string; payload: Record<string, unknown> }[] = [];
   const journal = createSessionJournal(() => {});
+  const append = (type: string, payload: unknown) => {
+    entries.push({ type, payload: payload as Record<string, unknown> });
+    return {} as JournalEntry;
+  };
   journal.open({
-    append: (type: string, payload: unknown) => {
-      entries.push({ type, payload: payload as Record<string, unknown> });
-      return {} as JournalEntry;
-    },
+    append,
+    record: append,
     close: () => {},
   } as never);
   const snapshot = createFakeSnapshot();

@@ -9,6 +9,10 @@ const writer = (types: string[]) =>
       types.push(type);
       return {} as JournalEntry;
     },
+    record: (type: string) => {
+      types.push(type);
+      return {} as JournalEntry;
+    },
     close: () => {},
   }) as unknown as JournalWriter;
 

@@ -33,14 +33,14 @@ describe('redaction on the real Claude Code', () => {
       turn(
         toolUseBlock(
           'Bash',
-          { command: `ANTHROPIC_API_KEY=${COMMAND_KEY} true; cat deploy.env`, description: 'Deploy' },
+          { command: `ANTHROPIC_API_KEY=${COMMAND_KEY} true; cat build.log`, description: 'Deploy' },
           'toolu_deploy',
         ),
       ),
       turn('Deployed.'),
     ]);
     try {
-      writeFileSync(join(t.sandbox.project, 'deploy.env'), `GITHUB_TOKEN=${OUTPUT_TOKEN}\n`);
+      writeFileSync(join(t.sandbox.project, 'build.log'), `GITHUB_TOKEN=${OUTPUT_TOKEN}\n`);
       const run = await runCerosClaude(t, [
         '-p',
         `deploy with ${PROMPT_KEY}`,
