@@ -22,7 +22,7 @@ import {
   parseVerifierKey,
 } from '@ceros/protocol';
 import { buildConsole, type ConsoleBuild } from '@ceros/ui';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page, type Route } from 'playwright-core';
 import { serveWitness } from '../../../agent/src/witness/serve.ts';
 import { createMemoryWitnessStore } from '../../../agent/src/witness/store.ts';
 import { createWitness, type Witness, witnessLogsFromKeys } from '../../../agent/src/witness/witness.ts';
@@ -216,4 +216,43 @@ export async function expectText(locator: Locator, text: string, timeoutMs = 500
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`Expected text "${text}" in ${String(locator)}; it reads "${seen.slice(0, 300)}"`);
+}
+
+/**
+ * Holds the page's requests that `match` picks until `release()`, then sends them on to the real
+ * edge unchanged: a test makes "while this is loading" a state it can act in, not a race it hopes
+ * to win. `held` settles once the first such request is waiting.
+ */
+export async function holdRequests(
+  page: Page,
+  match: (method: string, url: URL) => boolean,
+): Promise<{ held: Promise<void>; release(): Promise<void> }> {
+  let onHeld = () => {};
+  const held = new Promise<void>((resolve) => {
+    onHeld = resolve;
+  });
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const sent: Promise<void>[] = [];
+  const pattern = (url: URL) => url.origin === new URL(page.url()).origin;
+  const handler = async (route: Route) => {
+    const request = route.request();
+    if (!match(request.method(), new URL(request.url()))) return route.fallback();
+    onHeld();
+    const continued = gate.then(() => route.continue());
+    sent.push(continued);
+    await continued;
+  };
+  await page.route(pattern, handler);
+  return {
+    held,
+    release: async () => {
+      open();
+      // Unrouting first would hand the held requests on before this handler does.
+      await Promise.all(sent);
+      await page.unroute(pattern, handler);
+    },
+  };
 }

@@ -11,6 +11,7 @@ import {
   type ConsoleEdge,
   expectText,
   expectVisible,
+  holdRequests,
   launchChromium,
   SCREENSHOTS,
   signInThroughConsole,
@@ -151,15 +152,35 @@ describe('the console in Chromium against a real edge', () => {
   test("approving MCP servers publishes what they run in the organization's active policy; the managed-MCP editor adds one", async () => {
     await nav('MCP servers', 'MCP servers');
     // The real session's alpha, then the sample device's shady: each approved by its command.
-    for (const name of ['alpha', 'shady']) {
-      const row = page.locator(`tr[data-server="${name}"]`);
-      await row.getByRole('button', { name: 'Approve' }).click();
-      const dialog = page.getByRole('dialog', { name: `Approve ${name}` });
-      await expectText(dialog, 'approved by what it runs, not by its name');
-      if (name === 'shady') await shot('06b-approve-mcp', false);
-      await dialog.getByRole('button', { name: 'Approve and publish' }).click();
-      await expectVisible(row.getByText('Approved'));
-    }
+    const row = (name: string) => page.locator(`tr[data-server="${name}"]`);
+    const approved = (name: string) => expectVisible(row(name).getByText('Approved', { exact: true }));
+    await row('alpha').getByRole('button', { name: 'Approve' }).click();
+    const first = page.getByRole('dialog', { name: 'Approve alpha' });
+    await expectText(first, 'approved by what it runs, not by its name');
+    // After a publish the approvals reload; the edge's answer is held here so the second approval
+    // is clicked while they do, as a quick admin would (issue 19: a disabled button swallowed it).
+    const reload = await holdRequests(
+      page,
+      (method, url) => method === 'GET' && url.pathname === '/v1/admin/policies',
+    );
+    await first.getByRole('button', { name: 'Approve and publish' }).click();
+    await reload.held;
+    await first.waitFor({ state: 'hidden' });
+    const approveShady = row('shady').getByRole('button', { name: 'Approve' });
+    expect(await approveShady.isEnabled()).toBe(true);
+    expect(await approveShady.getAttribute('aria-busy')).toBe('true');
+    await approveShady.click();
+    const second = page.getByRole('dialog', { name: 'Approve shady' });
+    // The click is kept: the dialog waits for the policy alpha's approval just published.
+    await expectVisible(second.getByRole('status').getByText('Reading the active policy…'));
+    expect(await second.getByRole('button', { name: 'Approve and publish' }).isDisabled()).toBe(true);
+    await reload.release();
+    await expectText(second, 'approved by what it runs, not by its name');
+    await expectText(second.getByLabel('Policy change'), 'curl');
+    await shot('06b-approve-mcp', false);
+    await second.getByRole('button', { name: 'Approve and publish' }).click();
+    await approved('alpha');
+    await approved('shady');
     // A managed server (a real stdio MCP server here): the active allowlist does not list it, so the
     // editor offers to allow it too, or devices would receive it only to block it.
     await page.getByRole('button', { name: 'Add server' }).click();

@@ -30,6 +30,15 @@ interface Approvals {
   activeSource: string | null;
 }
 
+/**
+ * The approvals a change may build on: the active policy as the edge has it now. Not the copy kept
+ * while they reload after a publish, nor one whose reload failed: a change built on that would
+ * publish over the version just published and drop it.
+ */
+function freshApprovals(state: AsyncState<Approvals>): Approvals | undefined {
+  return state.loading || state.error ? undefined : state.data;
+}
+
 /** The active policy and the newest version of it, which a change builds on. */
 function activePolicy(policies: PolicyDetail[]) {
   const active = policies.find((p) => p.publishedVersion !== null);
@@ -174,13 +183,18 @@ export function McpServersPage() {
                       </td>
                       <td class="actions">
                         {canWrite && !approved && approvals.data ? (
+                          // Never disabled: a disabled button swallows a click without a word (issue 19).
+                          // A click during a reload opens the dialog, which waits for the fresh policy.
                           <button
                             type="button"
                             class="btn btn-small"
-                            // An approval builds on the active policy: never on a copy being reloaded.
-                            disabled={approvals.loading}
+                            aria-busy={approvals.loading}
+                            title={approvals.loading ? 'Reading the active policy…' : undefined}
                             onClick={() => setApproving(s)}
                           >
+                            {approvals.loading ? (
+                              <span class="spinner spinner-small" aria-hidden="true" />
+                            ) : null}
                             Approve
                           </button>
                         ) : null}
@@ -215,10 +229,10 @@ export function McpServersPage() {
           servers.reload();
         }}
       />
-      {approving && approvals.data ? (
+      {approving ? (
         <ApproveDialog
           server={approving}
-          policies={approvals.data.policies}
+          state={approvals}
           onClose={() => setApproving(null)}
           onDone={() => {
             setApproving(null);
@@ -257,26 +271,68 @@ function ServerDevices({ server }: { server: McpServer }) {
 /**
  * Approval edits the organization's active policy (the one published last; the edge's bundle
  * carries one policy) and publishes the result; with no active policy, it creates the first one.
+ * Opened while the approvals reload (just after another approval), it waits for them: the click
+ * is kept, and the change is built on the policy as published now.
  */
 function ApproveDialog({
   server,
-  policies,
+  state,
   onClose,
   onDone,
 }: {
   server: McpServer;
-  policies: PolicyDetail[];
+  state: AsyncState<Approvals>;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const fresh = freshApprovals(state);
+  return (
+    <Dialog title={`Approve ${server.name}`} onClose={onClose} wide>
+      {fresh ? (
+        <ApproveChange server={server} approvals={fresh} onClose={onClose} onDone={onDone} />
+      ) : (
+        <>
+          {state.error && !state.loading ? (
+            <ErrorState error={state.error} retry={state.reload} />
+          ) : (
+            <Loading label="Reading the active policy…" />
+          )}
+          <div class="dialog-actions">
+            <button type="button" class="btn" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="button" class="btn btn-primary" disabled aria-busy={state.loading}>
+              Approve and publish
+            </button>
+          </div>
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+function ApproveChange({
+  server,
+  approvals,
+  onClose,
+  onDone,
+}: {
+  server: McpServer;
+  approvals: Approvals;
   onClose: () => void;
   onDone: () => void;
 }) {
   const { api, notify } = useConsole();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const { policies } = approvals;
   // Build on the newest version, so an unpublished draft saved since is not silently dropped.
   const { active, base: before } = activePolicy(policies);
   const after = active ? withServerAllowed(before, server) : newAllowlistPolicy(server);
   const entry = allowEntryFor(server);
   const draftAhead = active !== undefined && active.latestVersion !== active.publishedVersion;
+  // Approved meanwhile (by another admin, or a managed server's "also allow"): nothing to publish.
+  const already = approvals.published.filter((p) => allowlistAllows(p.source, server)).map((p) => p.name);
 
   const approve = async () => {
     if (after === null) return;
@@ -303,8 +359,22 @@ function ApproveDialog({
     }
   };
 
+  if (already.length > 0) {
+    return (
+      <>
+        <p>
+          <code>{server.name}</code> is already approved in {already.join(', ')}.
+        </p>
+        <div class="dialog-actions">
+          <button type="button" class="btn btn-primary" onClick={onDone}>
+            Close
+          </button>
+        </div>
+      </>
+    );
+  }
   return (
-    <Dialog title={`Approve ${server.name}`} onClose={onClose} wide>
+    <>
       {active ? (
         <p>
           Approving adds <code>{server.name}</code> to the MCP allowlist of <strong>{active.name}</strong>,
@@ -355,7 +425,7 @@ function ApproveDialog({
           {busy ? 'Publishing…' : 'Approve and publish'}
         </button>
       </div>
-    </Dialog>
+    </>
   );
 }
 
@@ -443,7 +513,7 @@ function ManagedServers({ state, onChanged }: { state: AsyncState<Approvals>; on
       {editing ? (
         <ManagedDialog
           server={editing === 'new' ? null : editing}
-          policies={state.data?.policies ?? []}
+          state={state}
           onClose={() => setEditing(null)}
           onSaved={() => {
             setEditing(null);
@@ -472,17 +542,20 @@ const unpairs = (record: Record<string, string>, separator: string) =>
 /** Add or edit a managed server; the edge validates and answers with every problem at once. */
 function ManagedDialog({
   server,
-  policies,
+  state,
   onClose,
   onSaved,
 }: {
   server: ManagedMcp | null;
-  policies: PolicyDetail[];
+  state: AsyncState<Approvals>;
   onClose: () => void;
   onSaved: () => void;
 }) {
   const { api, notify } = useConsole();
-  const { active, base } = activePolicy(policies);
+  // A new server is offered into the active allowlist, so adding one waits for the fresh policy.
+  const fresh = freshApprovals(state);
+  const reading = server === null && fresh === undefined;
+  const { active, base } = activePolicy(fresh?.policies ?? []);
   const [alsoAllow, setAlsoAllow] = useState(true);
   const [name, setName] = useState(server?.name ?? '');
   const [transport, setTransport] = useState<'stdio' | 'http'>(server?.transport ?? 'stdio');
@@ -507,6 +580,7 @@ function ManagedDialog({
     server === null && active !== undefined && ref.name !== '' && allowlistMisses(base, ref) === true;
   const save = async (event: Event) => {
     event.preventDefault();
+    if (reading) return;
     const input: ManagedMcpInput =
       transport === 'stdio'
         ? {
@@ -634,13 +708,17 @@ function ManagedDialog({
               it
             </span>
           </label>
+        ) : reading && state.error && !state.loading ? (
+          <ErrorState error={state.error} retry={state.reload} />
+        ) : reading ? (
+          <Loading label="Reading the active policy…" />
         ) : null}
         <FormError error={error} />
         <div class="dialog-actions">
           <button type="button" class="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
+          <button type="submit" class="btn btn-primary" disabled={busy || reading} aria-busy={reading}>
             {busy ? 'Saving…' : server ? 'Save' : 'Add server'}
           </button>
         </div>
