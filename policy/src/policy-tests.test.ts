@@ -58,6 +58,105 @@ describe('policy test cases (tests:)', () => {
     expect(paths).toEqual(expect.arrayContaining(['tests.0.cwd@6', 'tests.0.expect@7']));
   });
 
+  const POSTURE_SOURCE = `version: 1
+default: allow
+posture:
+  diskEncryption: { require: ok, onUnmet: refuse, reason: Disk encryption is required }
+  endpointProtection: { require: [ok, unknown], onUnmet: { deny: ["@shell"] } }
+tests:
+  - name: a read on a compliant device is allowed
+    tool: Read
+    input: { file_path: /home/dev/project/README.md }
+    posture: { diskEncryption: ok }
+    expect: allow
+  - name: an unencrypted disk refuses everything
+    tool: Read
+    input: { file_path: /home/dev/project/README.md }
+    posture: { diskEncryption: failed }
+    expect: { effect: deny, rule: posture/diskEncryption }
+  - name: a failed endpoint agent denies the shell only
+    tool: Bash
+    input: { command: "ls" }
+    posture: { diskEncryption: ok, endpointProtection: failed }
+    expect: { effect: deny, rule: posture/endpointProtection }
+  - name: an unknown endpoint agent is accepted
+    tool: Bash
+    input: { command: "ls" }
+    posture: { diskEncryption: ok }
+    expect: allow
+  - name: a case that sets no posture runs with every fact unknown
+    tool: Read
+    input: { file_path: /home/dev/project/README.md }
+    expect: allow
+`;
+
+  test('a case decides with the posture facts it sets; the facts it leaves out are unknown, and a failure says what to set', async () => {
+    const parsed = parsePolicy(POSTURE_SOURCE);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const report = runPolicyTests(compilePolicy(parsed.value), await createShellParser());
+    expect(report.results.map((r) => [r.name, r.pass, r.actual.rule])).toEqual([
+      ['a read on a compliant device is allowed', true, 'default'],
+      ['an unencrypted disk refuses everything', true, 'posture/diskEncryption'],
+      ['a failed endpoint agent denies the shell only', true, 'posture/endpointProtection'],
+      ['an unknown endpoint agent is accepted', true, 'default'],
+      ['a case that sets no posture runs with every fact unknown', false, 'posture/diskEncryption'],
+    ]);
+    expect(report.results[2]?.posture).toEqual({ diskEncryption: 'ok', endpointProtection: 'failed' });
+    expect(report.results[4]?.posture).toBeUndefined();
+    expect(report.results[4]?.hint).toBe(
+      'The case sets no posture for "diskEncryption", so it counts as unknown; add posture: { diskEncryption: ok } to decide it on a device that meets the requirement',
+    );
+    // A case that set the fact and still failed gets no hint: the posture was meant.
+    expect(report.results.filter((r) => r.hint !== undefined).map((r) => r.index)).toEqual([4]);
+  });
+
+  test("a case's posture is checked: a fact the policy does not require, or a value that is no verdict, is a problem at its line", () => {
+    const parsed = parsePolicy(
+      `${POSTURE_SOURCE}  - name: misspelt
+    tool: Read
+    posture: { diskEncrytion: ok, endpointProtection: green }
+    expect: allow
+`,
+    );
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues.map((i) => `${i.code} ${i.path.join('.')}@${i.line}`)).toEqual([
+      'INVALID_VALUE tests.5.posture.endpointProtection@33',
+      'INVALID_VALUE tests.5.posture.diskEncrytion@33',
+    ]);
+    const unrequired = parsePolicy(
+      'version: 1\ndefault: allow\ntests:\n  - name: x\n    tool: Read\n    posture: { firewall: ok }\n    expect: allow\n',
+    );
+    expect(unrequired.ok).toBe(false);
+    if (unrequired.ok) return;
+    expect(unrequired.issues).toEqual([
+      expect.objectContaining({
+        code: 'INVALID_VALUE',
+        path: ['tests', 0, 'posture', 'firewall'],
+        message: 'Posture fact "firewall" changes nothing: the policy has no posture requirements',
+      }),
+    ]);
+  });
+
+  test('a misspelt fact in a case names the facts the policy requires', () => {
+    const parsed = parsePolicy(
+      `${POSTURE_SOURCE}  - name: misspelt
+    tool: Read
+    posture: { diskEncrytion: ok }
+    expect: allow
+`,
+    );
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues).toEqual([
+      expect.objectContaining({
+        path: ['tests', 5, 'posture', 'diskEncrytion'],
+        message:
+          'Posture fact "diskEncrytion" is not one the policy requires (it requires "diskEncryption", "endpointProtection")',
+      }),
+    ]);
+  });
+
   test('a policy without tests has nothing to run', async () => {
     const parsed = parsePolicy('version: 1\ndefault: deny\n');
     if (!parsed.ok) throw new Error('valid');

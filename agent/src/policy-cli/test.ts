@@ -9,8 +9,9 @@ export const TEST_HELP = `Usage: ceros policy test FILE [--cases CASES] [--conte
 
 Runs tool-call fixtures through a policy and compares each decision with the expected one.
 Without --cases, runs the test cases the policy carries itself (tests: in the policy; each
-{name, tool, input, expect}, decided on a model device with home /home/dev and project
-/home/dev/project). The edge refuses to publish a version whose own cases fail.
+{name, tool, input, posture, expect}, decided on a model device with home /home/dev, project
+/home/dev/project, and the posture facts the case sets, the others unknown). The edge refuses
+to publish a version whose own cases fail.
 CASES is JSONL (one case a line) or JSON ({"context", "cases"} or a list). A case is
 {"name", "payload": <PreToolUse hook payload>, "expect": EXPECT} where EXPECT is an effect
 ("allow", "ask", "deny"), {"effect", "rule"}, or a map from policy name to either.
@@ -135,7 +136,7 @@ async function embeddedTests(
     .filter((r) => !r.pass)
     .map(
       (r) =>
-        `FAIL ${file} tests.${r.index} ${r.name}: expected ${r.expected.effect}${r.expected.rule ? ` (${r.expected.rule})` : ''}, got ${r.actual.effect} (${r.actual.rule}: ${r.actual.reason})`,
+        `FAIL ${file} tests.${r.index} ${r.name}: expected ${r.expected.effect}${r.expected.rule ? ` (${r.expected.rule})` : ''}, got ${r.actual.effect} (${r.actual.rule}: ${r.actual.reason})${r.hint ? `\n  ${r.hint}` : ''}`,
     );
   lines.push(`${report.passed} passed, ${report.failed} failed`);
   return { stdout: `${lines.join('\n')}\n`, stderr: '', exitCode };

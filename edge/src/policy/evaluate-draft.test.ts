@@ -134,6 +134,38 @@ describe('publishing a policy whose test cases fail', () => {
   });
 });
 
+describe('publishing a policy with a posture requirement', () => {
+  test('publishes when its cases set the posture they assume; refuses a case left on unknown posture with what to set', async () => {
+    const { edge, post } = await seeded([]);
+    const required = DRAFT.replace(
+      'tests:',
+      'posture:\n  diskEncryption: { require: ok, onUnmet: refuse }\ntests:',
+    );
+    const unset = (await (await post('/v1/admin/policies', { name: 'p', source: required })).json()) as {
+      id: string;
+      version: number;
+    };
+    const refused = await post(`/v1/admin/policies/${unset.id}/publish`, { version: unset.version });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      'tests.1 "git log runs" expects allow, got deny (posture/diskEncryption): The case sets no posture for "diskEncryption", so it counts as unknown; add posture: { diskEncryption: ok }',
+    );
+    const set = required.replaceAll('    expect:', '    posture: { diskEncryption: ok }\n    expect:');
+    const fixed = (await (await post(`/v1/admin/policies/${unset.id}/versions`, { source: set })).json()) as {
+      version: number;
+    };
+    expect((await post(`/v1/admin/policies/${unset.id}/publish`, { version: fixed.version })).status).toBe(
+      200,
+    );
+    expect(await storeBundle(edge)).toBeDefined();
+    const draft = (await (await post('/v1/admin/policies/evaluate', { source: set, days: 7 })).json()) as {
+      tests: { passed: number; results: { posture?: unknown }[] };
+    };
+    expect(draft.tests.passed).toBe(2);
+    expect(draft.tests.results[1]?.posture).toEqual({ diskEncryption: 'ok' });
+  });
+});
+
 const storeBundle = async (edge: TestEdge) => {
   const org = await edge.store.getOrgBySlug('acme');
   if (!org) throw new Error('no org');

@@ -334,7 +334,7 @@ export function adminRoutes(ctx: AppContext): Hono<EdgeEnv> {
           .filter((t) => !t.pass)
           .map(
             (t) =>
-              `tests.${t.index} "${t.name}" expects ${t.expected.effect}${t.expected.rule ? ` (${t.expected.rule})` : ''}, got ${t.actual.effect} (${t.actual.rule})`,
+              `tests.${t.index} "${t.name}" expects ${t.expected.effect}${t.expected.rule ? ` (${t.expected.rule})` : ''}, got ${t.actual.effect} (${t.actual.rule})${t.hint ? `: ${t.hint}` : ''}`,
           )
           .join('; ')}`,
         { tests: tests.results.filter((t) => !t.pass) },

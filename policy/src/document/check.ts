@@ -64,6 +64,7 @@ export function checkPolicy(doc: PolicyDocument): PolicyIssue[] {
   });
   checkTools(doc, issues);
   checkRedaction(doc.redaction, issues);
+  checkTestPosture(doc, issues);
   const mcp = isObject(doc.mcp) ? doc.mcp : {};
   const allow = Array.isArray(mcp.allow) ? mcp.allow.filter(isMcpEntry) : [];
   const allowKeys = new Set(allow.map(mcpKey));
@@ -211,6 +212,28 @@ function checkTools(doc: PolicyDocument, issues: PolicyIssue[]): void {
     if (isObject(requirement) && isObject(requirement.onUnmet))
       check(strings(requirement.onUnmet.deny), ['posture', fact, 'onUnmet', 'deny']);
   }
+}
+
+/**
+ * A case's posture may set only facts the policy requires: any other fact changes no decision, so
+ * a misspelt `firewal: ok` would leave the case deciding on an unknown firewall without a word.
+ */
+function checkTestPosture(doc: PolicyDocument, issues: PolicyIssue[]): void {
+  const required = Object.keys(isObject(doc.posture) ? doc.posture : {});
+  (Array.isArray(doc.tests) ? doc.tests : []).forEach((test, index) => {
+    if (!isObject(test) || !isObject(test.posture)) return;
+    for (const fact of Object.keys(test.posture)) {
+      if (required.includes(fact)) continue;
+      issues.push({
+        code: 'INVALID_VALUE',
+        path: ['tests', index, 'posture', fact],
+        message:
+          required.length > 0
+            ? `Posture fact "${fact}" is not one the policy requires (it requires ${required.map((f) => `"${f}"`).join(', ')})`
+            : `Posture fact "${fact}" changes nothing: the policy has no posture requirements`,
+      });
+    }
+  });
 }
 
 function sorted(values: readonly string[] | undefined): string[] | null {

@@ -118,6 +118,9 @@ const opaqueSetting = z.union([
   z.strictObject({ effect, reason: text.optional(), mode: mode.optional() }),
 ]);
 
+/** A posture fact the agent measures: `diskEncryption`, `firewall`, `endpointProtection`... */
+const factName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a fact name');
+
 const postureRequirement = z.strictObject({
   require: z.union([z.enum(POSTURE_VALUES), z.array(z.enum(POSTURE_VALUES)).min(1)]).optional(),
   onUnmet: z.union([z.literal('refuse'), z.strictObject({ deny: z.array(toolPattern).min(1).max(1000) })]),
@@ -128,14 +131,16 @@ const postureRequirement = z.strictObject({
 /**
  * A test case kept with the policy: a tool call and the decision the policy must give it. Calls
  * are decided as on a device whose home is `/home/dev` and project `/home/dev/project`
- * (policy/src/policy-tests.ts); `ceros policy test` and the console run them, and the edge refuses
- * to publish a version whose cases fail.
+ * (policy/src/policy-tests.ts), with the posture facts the case sets (`posture: { firewall: ok }`;
+ * a fact it does not set is unknown, as on a device that could not measure it); `ceros policy
+ * test` and the console run them, and the edge refuses to publish a version whose cases fail.
  */
 const testCase = z.strictObject({
   name,
   tool: z.string().min(1).max(256),
   input: z.record(z.string(), z.unknown()).optional(),
   cwd: z.string().regex(/^\//, 'must be an absolute path').max(4096).optional(),
+  posture: z.record(factName, z.enum(POSTURE_VALUES)).optional(),
   expect: z.union([effect, z.strictObject({ effect, rule: id.optional() })]),
 });
 
@@ -216,9 +221,7 @@ export const policyDocumentSchema = z.strictObject({
       mode: mode.optional(),
     })
     .optional(),
-  posture: z
-    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a fact name'), postureRequirement)
-    .optional(),
+  posture: z.record(factName, postureRequirement).optional(),
   tests: z.array(testCase).max(1000).optional(),
   redaction: redactionSection.optional(),
   privacy: privacySection.optional(),

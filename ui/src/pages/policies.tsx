@@ -603,8 +603,8 @@ function TestCases({ tests }: { tests: DraftEvaluation['tests'] }) {
     return (
       <p class="small muted">
         No test cases. Add <code>tests:</code> to the policy, each a call and the decision it must get (
-        <code>{'{ name, tool, input, expect }'}</code>): they run here on every change, and the edge refuses
-        to publish a version that fails one.
+        <code>{'{ name, tool, input, posture, expect }'}</code>): they run here on every change, and the edge
+        refuses to publish a version that fails one.
       </p>
     );
   return (
@@ -629,7 +629,11 @@ function TestCases({ tests }: { tests: DraftEvaluation['tests'] }) {
         <tbody>
           {tests.results.map((t) => (
             <tr key={t.index} data-pass={t.pass ? 'true' : 'false'}>
-              <td>{t.name}</td>
+              <td>
+                {t.name}
+                {t.posture ? <div class="small muted">{casePosture(t.posture)}</div> : null}
+                {t.hint ? <div class="small form-hint">{t.hint}</div> : null}
+              </td>
               <td>
                 <DecisionBadge effect={t.expected.effect} />
                 {t.expected.rule ? <code class="small"> {t.expected.rule}</code> : null}
@@ -644,6 +648,12 @@ function TestCases({ tests }: { tests: DraftEvaluation['tests'] }) {
       </table>
     </>
   );
+}
+
+/** The device a case ran on, in words: the facts it set; every other fact is unknown. */
+function casePosture(posture: Readonly<Record<string, string>>): string {
+  const facts = Object.entries(posture).map(([fact, value]) => `${fact} ${value}`);
+  return `On a device with ${facts.join(', ')}; other facts unknown`;
 }
 
 function Replay({ replay }: { replay: DraftEvaluation['replay'] }) {
