@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { sha256Hex } from '@ceros/protocol';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { AppContext, EdgeEnv } from '../deps.ts';
 
 /** The console page ui/ builds (ui/src/build/build-console.ts): one self-contained HTML file, gzipped. */
@@ -44,6 +44,14 @@ export interface ConsoleSource {
   load(): Promise<Uint8Array | null>;
   /** Changes when the page on disk changes (source runs rebuild the console without a restart). */
   version(): string;
+}
+
+/** Paths of the API and the server-rendered pages, whose misses keep the JSON error. */
+const NOT_CONSOLE = /^\/(?:v1|dev|enroll|download|install\.sh|healthz)(?:\/|$)/;
+
+/** A browser navigation to a path the console could have had: it asks for HTML first. */
+export function isPageRequest(path: string, accept: string | undefined): boolean {
+  return !NOT_CONSOLE.test(path) && /^\s*text\/html\b/i.test(accept ?? '');
 }
 
 const EMBEDDED_NAME = /^ceros-console\.html(?:-[a-z0-9]+)?\.gz$/;
@@ -113,25 +121,32 @@ export function consoleRoutes(
     return (cached as { page: Promise<ConsolePage | null> }).page;
   };
 
-  for (const path of CONSOLE_PATHS)
-    app.get(path, async (c) => {
-      const found = await page();
-      c.header('x-frame-options', 'DENY');
-      c.header(
-        'content-security-policy',
-        found ? found.csp : "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-      );
-      if (!found) return c.html(NOT_BUILT, 503);
-      c.header('cache-control', 'no-cache');
-      c.header('etag', found.etag);
-      c.header('vary', 'accept-encoding');
-      if (c.req.header('if-none-match') === found.etag) return c.body(null, 304);
-      c.header('content-type', 'text/html; charset=utf-8');
-      if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
-        c.header('content-encoding', 'gzip');
-        return c.body(found.gzip as Uint8Array<ArrayBuffer>, 200);
-      }
-      return c.body(found.html as Uint8Array<ArrayBuffer>, 200);
-    });
+  const send = async (c: Context<EdgeEnv>, status: 200 | 404) => {
+    const found = await page();
+    c.header('x-frame-options', 'DENY');
+    c.header(
+      'content-security-policy',
+      found ? found.csp : "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    );
+    if (!found) return c.html(NOT_BUILT, 503);
+    c.header('cache-control', 'no-cache');
+    c.header('etag', found.etag);
+    c.header('vary', 'accept, accept-encoding');
+    if (status === 200 && c.req.header('if-none-match') === found.etag) return c.body(null, 304);
+    c.header('content-type', 'text/html; charset=utf-8');
+    if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+      c.header('content-encoding', 'gzip');
+      return c.body(found.gzip as Uint8Array<ArrayBuffer>, status);
+    }
+    return c.body(found.html as Uint8Array<ArrayBuffer>, status);
+  };
+
+  for (const path of CONSOLE_PATHS) app.get(path, (c) => send(c, 200));
+  // A browser opening a path nobody serves gets the console's own "Page not found" (with a 404),
+  // not the API's JSON error; API clients (no text/html in Accept) and the API's paths still do.
+  app.get('*', async (c, next) => {
+    if (!isPageRequest(c.req.path, c.req.header('accept'))) return next();
+    return send(c, 404);
+  });
   return app;
 }

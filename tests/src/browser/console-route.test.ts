@@ -50,6 +50,31 @@ describe('the console route', () => {
     expect((await get('/enroll')).status).toBe(200);
   });
 
+  test("a browser opening a path nobody serves gets the console's page with a 404, not the API's JSON", async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    for (const path of ['/not-a-console-route', '/policies/pol_1/nothing', '/settings']) {
+      const page = await get(path, html);
+      expect({ path, status: page.status, type: page.headers.get('content-type') }).toEqual({
+        path,
+        status: 404,
+        type: 'text/html; charset=utf-8',
+      });
+      expect(new Uint8Array(await page.arrayBuffer())).toEqual(new Uint8Array(edge.build.gzip));
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+    // The API, enrollment, downloads and health keep their own answers.
+    for (const path of [
+      '/v1/nothing',
+      '/enroll/nothing',
+      '/download/nothing',
+      '/healthz/x',
+      '/dev/outbox/x',
+    ]) {
+      const miss = await get(path, html);
+      expect({ path, type: miss.headers.get('content-type') }).toEqual({ path, type: 'application/json' });
+    }
+  });
+
   test("sends a Content-Security-Policy that lets the page's own inline script run, and nothing else", async () => {
     const policy = (await get('/')).headers.get('content-security-policy') ?? '';
     const scriptHash = /script-src ('sha256-[^']+')/.exec(edge.build.html)?.[1];
