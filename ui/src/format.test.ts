@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'bun:test';
-import { duration, fromLocalInput, relativeTime, shortId, summarizeInput, toLocalInput } from './format.ts';
+import {
+  detailText,
+  duration,
+  fromLocalInput,
+  relativeTime,
+  shortId,
+  summarizeInput,
+  toLocalInput,
+} from './format.ts';
 
 const NOW = Date.parse('2026-01-15T12:00:00Z');
 
@@ -45,4 +53,33 @@ test('datetime-local values round-trip through ISO times in local time', () => {
   const iso = new Date(2026, 0, 15, 9, 30).toISOString();
   expect(fromLocalInput(toLocalInput(iso))).toBe(iso);
   expect(fromLocalInput('')).toBeUndefined();
+});
+
+describe('detailText()', () => {
+  test('reads posture findings as sentences, not JSON', () => {
+    expect(
+      detailText([
+        { fact: 'firewall', value: 'failed', reason: 'A firewall is required for shell and network tools' },
+        { fact: 'diskEncryption', value: 'unknown', reason: '' },
+      ]),
+    ).toBe(
+      'firewall is failed: A firewall is required for shell and network tools; diskEncryption is unknown',
+    );
+  });
+
+  test.each([
+    [null, '—'],
+    ['', '—'],
+    [3, '3'],
+    [false, 'false'],
+    [[], 'none'],
+    [
+      ['firewall: ok -> failed', 'screenLock: ok -> unknown'],
+      'firewall: ok -> failed; screenLock: ok -> unknown',
+    ],
+    [{ source: 'user', blocked: true, skipped: undefined }, 'source user, blocked true'],
+    [{ nested: { a: [1, 2] } }, 'nested a 1; 2'],
+  ])('shows %p as %p', (value, want) => {
+    expect(detailText(value)).toBe(want);
+  });
 });

@@ -134,3 +134,22 @@ export function prettyJson(value: unknown): string {
   }
   return JSON.stringify(value, null, 2) ?? String(value);
 }
+
+/**
+ * An audit detail's value in words, for the activity log: lists joined, a posture finding
+ * (`{ fact, value, reason }`, as the agent journals it with a posture alert) as "firewall is
+ * failed: reason", other objects as "key value" pairs; never JSON.
+ */
+export function detailText(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(detailText).join('; ');
+  const record = value as Record<string, unknown>;
+  if (typeof record.fact === 'string' && typeof record.value === 'string') {
+    const reason = typeof record.reason === 'string' && record.reason !== '' ? `: ${record.reason}` : '';
+    return `${record.fact} is ${record.value}${reason}`;
+  }
+  const pairs = Object.entries(record).filter(([, v]) => v !== undefined);
+  return pairs.length === 0 ? '—' : pairs.map(([k, v]) => `${k} ${detailText(v)}`).join(', ');
+}

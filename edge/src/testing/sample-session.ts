@@ -269,7 +269,14 @@ export async function writeSampleSession(
     ],
     postureDigest: 'c'.repeat(64),
   });
-  add('alert', { kind: 'posture', message: 'Device posture changed: some tools are denied', findings: [] });
+  // As the agent journals it: the requirements the new posture no longer meets (PostureFinding).
+  add('alert', {
+    kind: 'posture',
+    message: 'Device posture changed: some tools are denied',
+    findings: [
+      { fact: 'firewall', value: 'failed', reason: 'A firewall is required for shell and network tools' },
+    ],
+  });
   add('hook.notification', { message: 'Claude needs your permission' });
   add('session.end', { exitCode: 0, signal: null, durationMs: 25_000 });
   return entries;

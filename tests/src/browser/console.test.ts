@@ -392,7 +392,18 @@ describe('the console in Chromium against a real edge', () => {
     await shot('12-activity-journal');
     await page.getByRole('tab', { name: 'Audit trail' }).click();
     await expectVisible(page.getByText('device.revoked'));
+    // A posture alert's findings read as sentences; no detail is printed as JSON.
+    const findings = page.locator('[data-detail="findings"]');
+    await expectText(findings, 'firewall is failed: A firewall is required for shell and network tools');
+    const details = await page.locator('[data-detail]').allTextContents();
+    expect(details.filter((text) => /[[{]"/.test(text))).toEqual([]);
+    // At 1400 px the whole table is in view: nothing scrolls sideways or is cut off.
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const trail = page.locator('.card-flush', { has: page.getByRole('columnheader', { name: 'Details' }) });
+    const widths = await trail.evaluate((card) => ({ scroll: card.scrollWidth, client: card.clientWidth }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
     await shot('13-activity-actions');
+    await page.setViewportSize({ width: 1280, height: 860 });
     await page.getByRole('tab', { name: 'Export' }).click();
     const [download] = await Promise.all([
       page.waitForEvent('download'),

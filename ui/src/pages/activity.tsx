@@ -10,7 +10,7 @@ import { Empty, ErrorState, FormError, Loading, LoadMore } from '../components/s
 import { Tabs } from '../components/tabs.tsx';
 import { Time } from '../components/time.tsx';
 import { deviceLabel, useDeviceDirectory } from '../device-directory.ts';
-import { count, plural, shortId } from '../format.ts';
+import { count, detailText, plural, shortId } from '../format.ts';
 import { useConsole, usePaged, useTitle } from '../hooks.ts';
 import { Link, type Location, setQuery } from '../router.tsx';
 import {
@@ -493,15 +493,16 @@ function Actor({ actor, devices }: { actor: string; devices: Map<string, Device>
   );
 }
 
+/** An entry's details as text: each key with its value in words (findings as sentences). */
 function Details({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span class="muted">—</span>;
-  if (typeof value !== 'object' || Array.isArray(value))
-    return <span class="wrap">{typeof value === 'string' ? value : JSON.stringify(value)}</span>;
+  if (typeof value !== 'object' || Array.isArray(value)) return <span class="wrap">{detailText(value)}</span>;
+  const pairs = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   return (
     <span class="kv">
-      {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
-        <span key={k}>
-          <span class="muted">{k}</span> {typeof v === 'string' ? v : JSON.stringify(v)}
+      {pairs.map(([k, v]) => (
+        <span key={k} data-detail={k}>
+          <span class="muted">{k}</span> {detailText(v)}
         </span>
       ))}
     </span>
