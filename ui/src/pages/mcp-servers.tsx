@@ -6,6 +6,7 @@ import {
   FIRST_POLICY_NAME,
   managedIdentity,
   newAllowlistPolicy,
+  restrictsMcpServers,
   type ServerRef,
   withServerAllowed,
 } from '../allowlist.ts';
@@ -398,6 +399,13 @@ function ApproveChange({
           even when it is called <code>{server.name}</code>.
         </p>
       )}
+      {active && restrictsMcpServers(before) === false ? (
+        <p class="banner banner-warn small" role="note">
+          {active.name} has no MCP allowlist yet, so today every MCP server that is not denied may run.
+          Approving creates the allowlist: from then on only the servers it lists run, and every other server
+          is blocked until it is approved.
+        </p>
+      ) : null}
       {draftAhead ? (
         <p class="small muted">
           The change builds on version {active?.latestVersion}, a saved draft newer than the published version{' '}
@@ -406,8 +414,8 @@ function ApproveChange({
       ) : null}
       {after === null ? (
         <p class="form-error">
-          The active policy is not written in JSON, so it cannot be edited here: add{' '}
-          <code>{server.name}</code> to <code>mcp.allow</code> in the{' '}
+          The active policy's <code>mcp</code> section is not a plain list here (an alias, or not a mapping),
+          so it cannot be edited safely: add <code>{server.name}</code> to <code>mcp.allow</code> in the{' '}
           <Link href={`/policies/${encodeURIComponent(active?.id ?? '')}`}>Policies</Link> editor.
         </p>
       ) : (
