@@ -145,7 +145,10 @@ test('whatever a command holds, the YAML entry reads back as exactly that comman
     starterPolicy('strict'), // allow: []
     starterPolicy('baseline'), // no mcp section
     'version: 1\ndefault: allow\nmcp:\n  allow:\n    - linear # by name\n  reason: Not approved\n',
-    'version: 1\ndefault: allow\nmcp: { deny: [shady] }\n',
+    'version: 1\ndefault: allow\nmcp: { deny: [shady] }\n', // a flow mapping without a list
+    'version: 1\ndefault: allow\nmcp:\n  reason: Ask secops first # why\n', // a block mapping without a list
+    'version: 1\r\ndefault: allow\r\nmcp:\r\n  allow:\r\n    - linear\r\n', // CRLF line ends
+    '{version: 1, default: allow} # JSON-looking YAML\n',
   ];
   const part = fc.string({ minLength: 1, maxLength: 12, unit: 'binary' });
   fc.assert(

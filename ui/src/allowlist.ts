@@ -9,8 +9,8 @@ import { type Document, isMap, isNode, isScalar, isSeq, parseDocument, stringify
  * name: a name is whatever a developer's configuration says, so approving "github" by name would
  * also allow any other command someone calls "github". Names are used only when the identity is
  * unknown. Sources are read as the edge reads them (YAML 1.2, of which JSON is a subset); a JSON
- * source is edited as JSON, a YAML one through the `yaml` package's document model, which keeps
- * its comments, order and layout (the CLI starters are YAML, with comments).
+ * source is edited as JSON, a YAML one (the CLI starters, with comments) by finding the list in
+ * the `yaml` package's document model and inserting one line into the text, so nothing else moves.
  */
 export const FIRST_POLICY_NAME = 'default';
 
