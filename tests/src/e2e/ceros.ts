@@ -94,6 +94,22 @@ export function readJournal(home: string): Entry[] {
     .map((line) => JSON.parse(line) as Entry);
 }
 
+/**
+ * The journal of a session still running: its complete lines. The agent may be mid-append, and a
+ * line is an entry only once its newline is written; a finished journal is read with
+ * {@link readJournal}, which refuses a torn tail.
+ */
+export function readLiveJournal(home: string): Entry[] {
+  const path = join(home, 'journal', 'journal.jsonl');
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Entry);
+}
+
 export function runCeros(args: string[], env: Record<string, string>, cwd: string = ROOT) {
   const result = Bun.spawnSync([cerosBinary(), ...args], { env, cwd, stdout: 'pipe', stderr: 'pipe' });
   return { exitCode: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };

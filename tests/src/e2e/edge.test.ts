@@ -12,7 +12,7 @@ import { type SmtpSink, startSmtpSink } from '../../../edge/src/testing/smtp-sin
 import { runClaude, spawnRetrying } from '../harness/claude.ts';
 import { mcpServerEntry, readMcpLog } from '../harness/mcp-server.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { cerosSession, ROOT, readJournal } from './ceros.ts';
+import { cerosSession, ROOT, readJournal, readLiveJournal } from './ceros.ts';
 import { enrollInBrowser, enrollmentCodeFrom } from './enroll-in-browser.ts';
 
 const EDGE_BIN = join(ROOT, 'dist', 'ceros-edge');
@@ -340,7 +340,9 @@ describe('ceros with an edge', () => {
       );
       const until = Date.now() + 30_000;
       while (
-        !readJournal(s.home).some((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_long')
+        !readLiveJournal(s.home).some(
+          (e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_long',
+        )
       ) {
         if (Date.now() > until) throw new Error('the long tool call never started');
         await Bun.sleep(100);

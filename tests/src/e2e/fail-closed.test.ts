@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { spawnRetrying } from '../harness/claude.ts';
 import { forEachClaudeVersion } from '../harness/claude-versions.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { cerosBinary, cerosSessionOn, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+import {
+  cerosBinary,
+  cerosSessionOn,
+  readJournal,
+  readLiveJournal,
+  runCeros,
+  runCerosClaude,
+} from './ceros.ts';
 
 describe('fail closed', () => {
   forEachClaudeVersion(
@@ -65,7 +72,7 @@ describe('fail closed', () => {
         // Wait until the first call was decided (it is now sleeping), then kill the daemon outright.
         const deadline = Date.now() + 30_000;
         while (
-          !readJournal(t.home).some(
+          !readLiveJournal(t.home).some(
             (e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_sleep',
           )
         ) {
@@ -142,7 +149,7 @@ describe('fail closed', () => {
       const session = cerosSessionOn(claudeVersion);
       const t = await session((_request, index) => {
         if (index === 0) {
-          const socket = readJournal(t.home).length > 0 ? socketOf() : '';
+          const socket = readLiveJournal(t.home).length > 0 ? socketOf() : '';
           const cases: [string, Buffer][] = [
             ['not json', Buffer.from('this is not json')],
             [
