@@ -52,7 +52,7 @@ describe('the console route', () => {
 
   test("a browser opening a path nobody serves gets the console's page with a 404, not the API's JSON", async () => {
     const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
-    for (const path of ['/not-a-console-route', '/policies/pol_1/nothing', '/settings']) {
+    for (const path of ['/not-a-console-route', '/policies/pol_1/nothing', '/settings/nothing']) {
       const page = await get(path, html);
       expect({ path, status: page.status, type: page.headers.get('content-type') }).toEqual({
         path,

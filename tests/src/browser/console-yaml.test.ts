@@ -152,11 +152,11 @@ ${unset}    expect: allow
   }, 30_000);
 
   test("a path the console does not have shows the console's own page, with a 404", async () => {
-    const response = await page.goto(`${edge.url}/settings/nothing-here`);
+    const response = await page.goto(`${edge.url}/reports/nothing-here`);
     expect(response?.status()).toBe(404);
     expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
     await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
-    await expectText(page.getByRole('main'), 'There is nothing at /settings/nothing-here');
+    await expectText(page.getByRole('main'), 'There is nothing at /reports/nothing-here');
     await page.getByRole('link', { name: 'Go to the dashboard' }).click();
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     expect(pageErrors).toEqual([]);
