@@ -94,3 +94,29 @@ describe('compileToClaudeSettings()', () => {
     for (const rule of result.permissions.deny) expect(rule).toMatch(/^[A-Za-z0-9_-]+(?:\([^()]+\))?$/);
   });
 });
+
+describe('compileToClaudeSettings() session settings', () => {
+  test('sets disableSkillShellExecution unless the policy allows skill shell', () => {
+    expect(settings({}).disableSkillShellExecution).toBe(true);
+    expect(settings({ session: { skillShell: 'deny' } }).disableSkillShellExecution).toBe(true);
+    expect(settings({ session: { skillShell: 'allow' } }).disableSkillShellExecution).toBeUndefined();
+  });
+
+  test('protects the settings in CLAUDE_CONFIG_DIR and in ~/.claude, and the policy file in force', () => {
+    const parsed = parsePolicyObject({ version: 1, default: 'allow' });
+    if (!parsed.ok) throw new Error('minimal policy');
+    const deny = compileToClaudeSettings(compilePolicy(parsed.value), {
+      ...ctx,
+      claudeConfigDir: '/home/u/cfg',
+      protectedFiles: ['/home/u/p/policy.yaml'],
+    }).permissions.deny;
+    for (const rule of [
+      'Edit(//home/u/cfg/settings.json)',
+      'Edit(//home/u/cfg/settings.local.json)',
+      'Edit(//home/u/cfg/.claude.json)',
+      'Edit(~/.claude/settings.json)',
+      'Edit(//home/u/p/policy.yaml)',
+    ])
+      expect(deny).toContain(rule);
+  });
+});

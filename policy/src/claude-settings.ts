@@ -18,6 +18,11 @@ import { normaliseAbsolute } from './paths/resolve.ts';
  */
 export interface ClaudeSettingsFragment {
   permissions: { deny: string[]; ask?: string[] };
+  /**
+   * Claude Code (since 2.1.91) replaces inline shell in skills and commands of user, project and
+   * plugin sources with a placeholder instead of running it: set unless the policy allows skill shell.
+   */
+  disableSkillShellExecution?: true;
   allowedMcpServers?: ClaudeMcpServerEntry[];
   deniedMcpServers?: ClaudeMcpServerEntry[];
 }
@@ -32,7 +37,10 @@ export interface ClaudeSettingsContext {
   projectDir: string;
   cerosHome: string;
   cerosBinary: string;
+  /** CLAUDE_CONFIG_DIR when set: its settings are protected beside `~/.claude`'s. */
   claudeConfigDir?: string;
+  /** Files no tool may write (the `--policy` file in force); see EvaluationContext.protectedFiles. */
+  protectedFiles?: readonly string[];
 }
 
 const SAFE_RULE = /^[A-Za-z0-9_-]+(?:\([^()\n\r]{1,1000}\))?$/;
@@ -70,6 +78,7 @@ export function compileToClaudeSettings(
     if (rule.kind === 'host') for (const entry of hostEntries(rule)) add(deny, entry);
   }
   const fragment: ClaudeSettingsFragment = { permissions: { deny: [...deny] } };
+  if (policy.session.skillShell === 'deny') fragment.disableSkillShellExecution = true;
   if (ask.size > 0) fragment.permissions.ask = [...ask];
   const mcp = policy.mcp;
   if (mcp && mcp.mode === 'enforce') {
@@ -87,9 +96,14 @@ export function compileToClaudeSettings(
 }
 
 function selfProtection(ctx: ClaudeSettingsContext): string[] {
-  const claudeDir = ctx.claudeConfigDir ? absolute(ctx.claudeConfigDir) : '~/.claude';
   const project = absolute(ctx.projectDir);
+  // CLAUDE_CONFIG_DIR moves the user settings; ~/.claude's stay protected too (a session that
+  // wrote them would govern the next session started without the variable).
+  const claudeDirs = unique(['~/.claude', ...(ctx.claudeConfigDir ? [absolute(ctx.claudeConfigDir)] : [])]);
   return [
+    ...claudeDirs.flatMap((dir) => [`Edit(${dir}/settings.json)`, `Edit(${dir}/settings.local.json)`]),
+    ...(ctx.claudeConfigDir ? [`Edit(${absolute(ctx.claudeConfigDir)}/.claude.json)`] : []),
+    ...(ctx.protectedFiles ?? []).map((file) => `Edit(${absolute(file)})`),
     `Edit(${absolute(ctx.cerosHome)}/**)`,
     `Read(${absolute(ctx.cerosHome)}/**)`,
     `Edit(${absolute(ctx.cerosBinary)})`,
@@ -97,8 +111,6 @@ function selfProtection(ctx: ClaudeSettingsContext): string[] {
     `Edit(${project}/.claude/settings.local.json)`,
     'Edit(**/.claude/settings.json)',
     'Edit(**/.claude/settings.local.json)',
-    `Edit(${claudeDir}/settings.json)`,
-    `Edit(${claudeDir}/settings.local.json)`,
     'Edit(~/.claude.json)',
     'Edit(//etc/claude-code/**)',
   ];
@@ -169,6 +181,10 @@ function hostEntries(rule: CompiledRule): string[] {
   if (!rule.hosts || rule.exceptHosts || (rule.tools && !rule.tools.test('WebFetch'))) return [];
   if (rule.hosts.matchesAll) return ['WebFetch'];
   return [...rule.hosts.exact].map((host) => `WebFetch(domain:${host})`);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
 }
 
 function toClaudeMcp(entry: McpServerEntry): ClaudeMcpServerEntry {

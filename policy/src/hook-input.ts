@@ -43,9 +43,14 @@ export interface ToolHookInput extends HookInput {
 
 export type ParseHookInputResult = { ok: true; value: HookInput } | { ok: false; error: string };
 
-/** Events whose payload carries `tool_name` and `tool_input` (both required there). */
+/**
+ * Events whose payload carries `tool_name` and `tool_input` (both required there).
+ * PreSkillShellCommand (Claude Code 2.1.337) is the inline shell of a skill or command, sent as
+ * `tool_name: "Bash"` with the command as it would run.
+ */
 export const TOOL_EVENTS: ReadonlySet<string> = new Set([
   'PreToolUse',
+  'PreSkillShellCommand',
   'PostToolUse',
   'PostToolUseFailure',
   'PermissionRequest',

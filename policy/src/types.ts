@@ -45,6 +45,11 @@ export interface EvaluationContext {
   shell: ShellParser;
   /** CLAUDE_CONFIG_DIR when set; defaults to `<home>/.claude`. */
   claudeConfigDir?: string;
+  /**
+   * Files the session's safety rests on besides ceros's own state: the `--policy` file in force.
+   * No tool may write them (a policy overwritten by one session would govern the next).
+   */
+  protectedFiles?: readonly string[];
   /** Configured MCP servers by name, for identity entries in `mcp.allow`/`mcp.deny`. */
   mcpServers?: Readonly<Record<string, McpServerIdentity>>;
   /** macOS and Windows file systems: `~/.SSH` is `~/.ssh`. */

@@ -129,6 +129,20 @@ const postureRequirement = z.strictObject({
 });
 
 /**
+ * What the session may load and start besides tool calls (policy/README.md, "Session"): inline
+ * shell in skills and commands, sessions nested in another session's tool call, and hooks and MCP
+ * servers of other sources that the user has not approved.
+ */
+export const SKILL_SHELL = ['deny', 'allow'] as const;
+export const NESTED_SESSIONS = ['allow', 'deny'] as const;
+export const CONFIG_APPROVAL = ['required', 'off'] as const;
+const sessionSettings = z.strictObject({
+  skillShell: z.enum(SKILL_SHELL).optional(),
+  nestedSessions: z.enum(NESTED_SESSIONS).optional(),
+  configApproval: z.enum(CONFIG_APPROVAL).optional(),
+});
+
+/**
  * A test case kept with the policy: a tool call and the decision the policy must give it. Calls
  * are decided as on a device whose home is `/home/dev` and project `/home/dev/project`
  * (policy/src/policy-tests.ts), with the posture facts the case sets (`posture: { firewall: ok }`;
@@ -222,6 +236,7 @@ export const policyDocumentSchema = z.strictObject({
     })
     .optional(),
   posture: z.record(factName, postureRequirement).optional(),
+  session: sessionSettings.optional(),
   tests: z.array(testCase).max(1000).optional(),
   redaction: redactionSection.optional(),
   privacy: privacySection.optional(),
@@ -235,6 +250,7 @@ export type PostureRequirement = z.infer<typeof postureRequirement>;
 export type RedactionSection = z.infer<typeof redactionSection>;
 export type PrivacySection = z.infer<typeof privacySection>;
 export type PrivacyTier = (typeof PRIVACY_TIERS)[number];
+export type SessionSettings = z.infer<typeof sessionSettings>;
 export type Effect = (typeof EFFECTS)[number];
 export type Mode = (typeof MODES)[number];
 export type PostureValue = (typeof POSTURE_VALUES)[number];

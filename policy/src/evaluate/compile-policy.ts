@@ -38,6 +38,8 @@ export interface CompiledPolicy {
   readonly hostRules: readonly CompiledRule[];
   readonly mcp: CompiledMcp | undefined;
   readonly posture: readonly CompiledPosture[];
+  /** The `session` section with its defaults filled in. */
+  readonly session: CompiledSession;
   /** Per-session path instances (placeholders resolved); see instantiate.ts. */
   readonly instances: Map<string, unknown>;
   /** Candidate rules per tool, program and host name, filled as names are seen. */
@@ -102,6 +104,23 @@ export interface CompiledPosture {
   readonly mode: Mode;
 }
 
+/**
+ * What a session may load besides tool calls. Absent fields take the closed default: skill shell
+ * denied, hooks and MCP servers of other sources need the user's approval; nested sessions are
+ * allowed (they run under ceros, marked nested in the journal) unless denied.
+ */
+export interface CompiledSession {
+  readonly skillShell: 'deny' | 'allow';
+  readonly nestedSessions: 'allow' | 'deny';
+  readonly configApproval: 'required' | 'off';
+}
+
+export const DEFAULT_SESSION: CompiledSession = {
+  skillShell: 'deny',
+  nestedSessions: 'allow',
+  configApproval: 'required',
+};
+
 export interface CompileOptions {
   /** The hash decisions carry; pass the bundle hash when the policy came from a signed bundle. */
   hash?: string;
@@ -157,6 +176,11 @@ export function compilePolicy(document: PolicyDocument, options: CompileOptions 
       reason: requirement.reason,
       mode: requirement.mode ?? mode,
     })),
+    session: {
+      skillShell: doc.session?.skillShell ?? DEFAULT_SESSION.skillShell,
+      nestedSessions: doc.session?.nestedSessions ?? DEFAULT_SESSION.nestedSessions,
+      configApproval: doc.session?.configApproval ?? DEFAULT_SESSION.configApproval,
+    },
     instances: new Map(),
     caches: { tools: new Map(), programs: new Map(), hosts: new Map() },
   };

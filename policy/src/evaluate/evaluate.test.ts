@@ -339,11 +339,70 @@ describe('evaluate() self-protection', () => {
     });
   });
 
+  test('protects the policy file in force (EvaluationContext.protectedFiles) from every tool', () => {
+    const withPolicy = { ...ctx, protectedFiles: [`${PROJECT}/policy.yaml`] };
+    for (const input of [
+      bash('printf "default: allow" > policy.yaml'),
+      bash('tar -xf x.tar --transform s/x/policy.yaml/ -C . && cp /tmp/p policy.yaml'),
+      call('Write', { file_path: `${PROJECT}/policy.yaml`, content: 'version: 1' }),
+    ])
+      expect(evaluate(p(), input, withPolicy)).toMatchObject({ effect: 'deny', rule: 'self-protection' });
+    expect(evaluate(p(), call('Read', { file_path: `${PROJECT}/policy.yaml` }), withPolicy).effect).toBe(
+      'allow',
+    );
+    expect(evaluate(p(), bash('printf x > policy.yaml'), ctx).effect).toBe('allow');
+  });
+
+  test.each([
+    'ceros approve --all',
+    '/usr/local/bin/ceros approve',
+    'env CEROS_HOME=/tmp/x ceros approve --all',
+    'ceros $CMD --all',
+    'bash -c "ceros approve"',
+  ])('denies %p: only the user approves hooks and MCP servers for later sessions', (command) => {
+    expect(evaluate(p(), bash(command), ctx)).toMatchObject({ effect: 'deny', rule: 'self-protection' });
+  });
+
+  test.each(['ceros log --json', 'ceros claude -p hi', 'ceros --help', 'ceros policy check p.yaml'])(
+    'allows %p',
+    (command) => {
+      expect(evaluate(p(), bash(command), ctx).effect).toBe('allow');
+    },
+  );
+
   test('allows ordinary writes to .claude/commands', () => {
     expect(
       evaluate(p(), call('Write', { file_path: `${PROJECT}/.claude/commands/x.md`, content: 'x' }), ctx)
         .effect,
     ).toBe('allow');
+  });
+});
+
+describe('compilePolicy() session section', () => {
+  test('fills the closed defaults: skill shell denied, approval required, nested sessions allowed', () => {
+    expect(policy({ default: 'allow' }).session).toEqual({
+      skillShell: 'deny',
+      nestedSessions: 'allow',
+      configApproval: 'required',
+    });
+    expect(
+      policy({
+        default: 'allow',
+        session: { skillShell: 'allow', nestedSessions: 'deny', configApproval: 'off' },
+      }).session,
+    ).toEqual({ skillShell: 'allow', nestedSessions: 'deny', configApproval: 'off' });
+  });
+
+  test('rejects an unknown session field or value, naming where', () => {
+    const parsed = parsePolicy(
+      'version: 1\ndefault: allow\nsession:\n  skillShell: sometimes\n  nested: deny\n',
+    );
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues.map((i) => [i.path, i.line])).toEqual([
+      [['session', 'skillShell'], 4],
+      [['session', 'nested'], 5],
+    ]);
   });
 });
 

@@ -204,7 +204,10 @@ function decide(
   const facts = precomputed ?? factsOf(call);
   call.facts = facts.paths;
   for (const fact of facts.paths) checkPath(call, fact);
-  for (const fact of facts.commands) checkCommand(call, fact);
+  for (const fact of facts.commands) {
+    checkCommand(call, fact);
+    checkApproval(call, fact);
+  }
   for (const fact of facts.hosts) checkHost(call, fact);
   for (const fact of facts.opaque) checkOpaque(call, fact);
   for (const verdict of mcpVerdicts(policy.mcp, facts.mcpServers, ctx.mcpServers)) {
@@ -1029,6 +1032,31 @@ function checkCommand(call: Call, fact: CommandFact): void {
       continue;
     call.verdict.addRule(rule, subject);
   }
+}
+
+/**
+ * Self-protection: approving hooks and MCP servers for later sessions (`ceros approve`) is the
+ * user's act, never a tool's: a session that could approve what it planted would load it next time.
+ * A ceros program whose first argument is `approve`, or not statically known, is denied.
+ */
+function checkApproval(call: Call, fact: CommandFact): void {
+  const binary = normaliseAbsolute(call.ctx.cerosBinary);
+  const isCeros =
+    fact.name === 'ceros' ||
+    fact.name === binary.slice(binary.lastIndexOf('/') + 1) ||
+    (fact.path?.startsWith('/') === true && normaliseAbsolute(fact.path) === binary);
+  if (!isCeros) return;
+  const first = fact.args.find((arg) => arg.kind === 'dynamic' || !arg.value.startsWith('-'));
+  if (!first || (first.kind === 'static' && first.value !== 'approve')) return;
+  call.verdict.add({
+    rule: 'self-protection',
+    effect: 'deny',
+    mode: 'enforce',
+    reason:
+      'Only you can approve hooks and MCP servers for later sessions: run `ceros approve` yourself, outside the session',
+    detail: `program ${fact.name}${first.kind === 'static' ? ' approve' : ' with an argument not known statically'}`,
+    order: -3,
+  });
 }
 
 function programMay(matcher: NonNullable<CompiledRule['programs']>, fact: CommandFact): boolean {

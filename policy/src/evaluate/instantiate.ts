@@ -76,6 +76,7 @@ export function instantiate(
     ctx.cerosHome,
     ctx.cerosBinary,
     ctx.claudeConfigDir ?? '',
+    (ctx.protectedFiles ?? []).join('\u0001'),
     ctx.caseInsensitivePaths ? 'i' : '',
   ].join('\u0000');
   const cached = policy.instances.get(key) as PathInstance | undefined;
@@ -146,6 +147,9 @@ function build(policy: CompiledPolicy, ctx: EvaluationContext, projectDir: strin
     ...protect('${home}/.claude.json*', 'Claude Code configuration (~/.claude.json)'),
     ...protect('/etc/claude-code/**', 'Claude Code managed settings'),
     ...protect('/Library/Application Support/ClaudeCode/**', 'Claude Code managed settings'),
+    ...(ctx.protectedFiles ?? []).flatMap((file) =>
+      protect(escapeGlob(normaliseAbsolute(file)), `the policy file in force ("${file}")`),
+    ),
   ];
   const protectedRead = protect('${cerosHome}/**', 'ceros state (CEROS_HOME)');
   const protectedDelete = [

@@ -132,6 +132,12 @@ rules:
     effect: deny
     reason: The strict policy does not let a session plant git hooks or change the repository's git configuration
 
+  - id: nested-agents
+    description: A coding agent started from a tool (claude -p, claude --bare) runs without ceros's hooks and journal
+    programs: [claude, claude-code, "claude-code@*"]
+    effect: deny
+    reason: Another Claude Code started from a tool would run outside ceros; start it as \`ceros claude\` instead
+
   - id: ceros-and-claude-configuration
     paths:
       - "\${cerosHome}/**"
@@ -143,6 +149,14 @@ rules:
     access: write
     effect: deny
     reason: The configuration of ceros and Claude Code cannot be changed from a session
+
+session:
+  # Inline shell in skills and commands (!\`cmd\`) does not run (Claude Code's disableSkillShellExecution).
+  skillShell: deny
+  # A ceros session started from another session's tool call is refused.
+  nestedSessions: deny
+  # Hooks and MCP servers of other sources load only once approved with \`ceros approve\`.
+  configApproval: required
 
 mcp:
   allow: []
