@@ -93,6 +93,7 @@ export {
 export { type OrganizationPattern, VENDORED_SOURCE, vendoredRules } from './redaction/rules.ts';
 export { type ReplayCall, type ReplayedDecision, type ReplayResult, replayDecisions } from './replay.ts';
 export { type AnalyzeOptions, analyzeShell } from './shell/analyze.ts';
+export { isCodeLoadingVariable } from './shell/code-env.ts';
 export type { CommandFact, HostFact, OpaqueFact, PathFact, ShellAnalysis } from './shell/facts.ts';
 export {
   createShellParser,

@@ -16,6 +16,9 @@ export const HOOK_EVENTS = [
   'SessionEnd',
   'PermissionRequest',
   'ConfigChange',
+  // Claude Code 2.1.337: inline shell of a skill or command, before it runs. Older versions
+  // ignore an event name they do not know (claude-code-surface.md 2.1).
+  'PreSkillShellCommand',
 ] as const;
 
 export type HookEvent = (typeof HOOK_EVENTS)[number];
@@ -30,6 +33,7 @@ export const BLOCKING_EVENTS: ReadonlySet<HookEvent> = new Set([
   'UserPromptSubmit',
   'PermissionRequest',
   'ConfigChange',
+  'PreSkillShellCommand',
 ]);
 
 export type FailMode = 'deny' | 'record-only';
@@ -46,6 +50,7 @@ export const ON_HOOK_ERROR: Readonly<Record<HookEvent, FailMode>> = {
   SessionEnd: 'record-only',
   PermissionRequest: 'deny',
   ConfigChange: 'deny',
+  PreSkillShellCommand: 'deny',
 };
 
 /**

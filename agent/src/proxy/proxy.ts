@@ -1,3 +1,4 @@
+import type { SessionCredentials } from './credentials.ts';
 import type { ApiRecorder, RequestMeta } from './recorder.ts';
 import { createSseAssembler } from './sse.ts';
 
@@ -11,6 +12,8 @@ export interface ProxyOptions {
   fetchImpl?: typeof fetch;
   /** See SessionCore.hooksAlive: Messages requests wait for the session's hooks to report in. */
   hooksAlive?: (claudeSessionId: string, timeoutMs: number) => Promise<boolean>;
+  /** This session's placeholder credentials: swapped for the real ones, anything else refused. */
+  credentials?: SessionCredentials;
 }
 
 /** How long a Messages request waits for its session's first hook before it is refused. */
@@ -63,6 +66,16 @@ export function createProxyHandler(options: ProxyOptions): (request: Request) =>
       path: url.pathname,
       upstreamRequestId: null,
     };
+    const credential = options.credentials?.swap(headers) ?? 'ok';
+    if (credential === 'refused' || (credential === 'none' && isMessages)) {
+      const reason =
+        "ceros refused the request: it does not carry this session's credential (only the agent ceros started may use this proxy)";
+      options.track(Promise.resolve().then(() => options.recorder.recordRefusal(meta, reason)));
+      return Response.json(
+        { type: 'error', error: { type: 'authentication_error', message: reason } },
+        { status: 401 },
+      );
+    }
     if (isMessages && options.hooksAlive) {
       const refusal = await checkHooks(options.hooksAlive, meta.claudeSessionId);
       if (refusal) {

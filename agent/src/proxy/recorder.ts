@@ -1,5 +1,6 @@
 import { canonicalJson, sha256Hex, toJsonValue } from '@ceros/protocol';
 import type { Recorder } from '../session/session-core.ts';
+import { findSkillShellEvidence, SKILL_SHELL_PLACEHOLDER } from './skill-shell-evidence.ts';
 import type { AssembledMessage } from './sse.ts';
 
 /**
@@ -108,6 +109,18 @@ export function createApiRecorder(recorder: Recorder): ApiRecorder {
         if (seenMessages.has(hash)) continue;
         seenMessages.add(hash);
         newMessages.push(stripCacheControl(message));
+      }
+      // Cheap test first: the placeholder is rare, the messages are large.
+      if (newMessages.length > 0 && JSON.stringify(newMessages).includes(SKILL_SHELL_PLACEHOLDER)) {
+        for (const evidence of findSkillShellEvidence(newMessages)) {
+          recorder.append('skill.shell', {
+            claudeSessionId: meta.claudeSessionId,
+            status: 'not-run',
+            reason:
+              'Inline shell in a skill or command was replaced by a placeholder (disableSkillShellExecution: the policy does not allow skill shell)',
+            ...evidence,
+          });
+        }
       }
       const metadata = (request.metadata ?? {}) as Record<string, unknown>;
       recorder.append('api.request', {

@@ -1,6 +1,9 @@
 import type { CompiledPolicy } from '@ceros/policy';
 import type { ManagedMcpServer } from '../edge-client/index.ts';
+import type { ConfigItem } from '../inventory/config-item.ts';
+import type { SessionCredentials } from '../proxy/credentials.ts';
 import type { McpServerSeen } from './mcp-servers.ts';
+import type { McpVerdict } from './mcp-stage.ts';
 import type { Recorder, SessionCore } from './session-core.ts';
 
 /**
@@ -24,8 +27,20 @@ export interface AgentAdapter<Line extends AgentCommandLine = AgentCommandLine, 
   readonly notFound: string;
   /** The user's own configuration named on the command line (Claude Code: `--settings`), read before anything starts. */
   readUserConfig(line: Line, cwd: string): AdapterResult<Config>;
-  /** The MCP servers the agent will consider, from its arguments and configuration files. */
-  discoverMcpServers(line: Line, userHome: string, projectDir: string): McpServerSeen[];
+  /**
+   * Everything the agent will load at start that runs code (hooks, command settings, code-loading
+   * environment values, MCP servers), from every source it reads, with source and hash; and the
+   * MCP servers it may start (agent-scoped ones included).
+   */
+  inventory(line: Line, context: InventoryContext): AgentInventory;
+  /** A subagent's own hooks and MCP servers, read now (a file planted mid-session counts); null when it declares none. */
+  subagentConfig(name: string, context: InventoryContext): { file: string; items: ConfigItem[] } | null;
+  /** Whether the agent runs for a person at a terminal (Claude Code without -p, with a terminal). */
+  interactive(line: Line, terminal: { stdin: boolean; stdout: boolean }): boolean;
+  /** The user's configuration values named on the command line (Claude Code: `--settings`), as given. */
+  userConfigSources(line: Line): string[];
+  /** The model API credentials in `env`, each replaced by a placeholder only this session's proxy accepts. */
+  credentials(env: Readonly<Record<string, string | undefined>>): SessionCredentials;
   /** The model API the agent talks to when nothing redirects it (Claude Code: ANTHROPIC_BASE_URL). */
   upstream(env: Readonly<Record<string, string | undefined>>): string;
   /** The recording proxy for the agent's model API, as a fetch handler. */
@@ -63,6 +78,20 @@ export interface ModelProxyOptions {
   /** Work that must finish before the session ends (recordings in flight). */
   track: (work: Promise<unknown>) => void;
   hooksAlive: SessionCore['hooksAlive'];
+  /** This session's placeholder credentials (AgentAdapter.credentials). */
+  credentials: SessionCredentials;
+}
+
+export interface InventoryContext {
+  cwd: string;
+  projectDir: string;
+  userHome: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface AgentInventory {
+  items: ConfigItem[];
+  mcpServers: McpServerSeen[];
 }
 
 export interface LaunchContext {
@@ -70,7 +99,13 @@ export interface LaunchContext {
   /** The session's private folder (0700): the adapter's files go here and are removed at the end. */
   runDir: string;
   cerosBinary: string;
+  /** The agent's binary (its version decides which hook events exist). */
+  agentBinary: string;
   cerosHome: string;
+  /** The `--policy` file in force (no tool may write it); null for the edge's policy or a starter. */
+  policyFile: string | null;
+  /** Placeholder credentials: the agent's environment carries these instead of the real ones. */
+  credentials: SessionCredentials;
   /** The user's home folder (policies write `~`). */
   userHome: string;
   projectDir: string;
@@ -80,8 +115,10 @@ export interface LaunchContext {
   hookToken: string;
   /** The policy in force, compiled to the agent's own rules where it has them; null with --no-policy-dev. */
   policy: CompiledPolicy | null;
-  /** Servers the organization manages: added to every session. */
+  /** Servers the organization manages: added to every session the policy allows them in. */
   managedMcp: readonly ManagedMcpServer[];
+  /** Every MCP server the agent may start, with the policy's verdict (blocked ones must never start). */
+  mcpServers: readonly (McpServerSeen & McpVerdict)[];
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -90,4 +127,6 @@ export interface LaunchPlan {
   env: Record<string, string>;
   /** Files the adapter wrote, removed when the session ends. */
   files: string[];
+  /** Each MCP server's verdict as the agent will really act on it (journaled as mcp.server). */
+  mcpServers: (McpServerSeen & McpVerdict)[];
 }

@@ -6,6 +6,7 @@ import type { JournalEntry } from '@ceros/protocol';
 import { bunHookIo } from '../hook/bun-io.ts';
 import { HOOK_HTTP_PREFIX, HOOK_TOKEN_HEADER } from '../hook/events.ts';
 import { createFakeSnapshot } from '../posture/fake-snapshot.ts';
+import { createSessionCredentials } from '../proxy/credentials.ts';
 import { type DaemonStageDeps, runDaemonStage } from './daemon-stage.ts';
 import { createSessionJournal } from './session-journal.ts';
 import { createSessionState } from './session-state.ts';
@@ -43,6 +44,9 @@ function setup(overrides: Partial<DaemonStageDeps> = {}) {
     ready: Promise.resolve(),
     beforeDecision: async () => {},
     hookAncestry: async () => null,
+    credentials: createSessionCredentials({}, []),
+    subagentConfig: () => null,
+    home: dir,
     createModelProxy: (options) => async (request) => {
       upstream.push(`${options.upstream} ${new URL(request.url).pathname}`);
       return new Response('model');

@@ -1,8 +1,11 @@
 import { rmSync } from 'node:fs';
 import { EXIT } from '../cli/command.ts';
 import { guardDecide } from '../decide/decision.ts';
+import type { ConfigItem } from '../inventory/config-item.ts';
+import type { SessionCredentials } from '../proxy/credentials.ts';
 import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import type { AgentAdapter } from './agent-adapter.ts';
+import { gateSubagents } from './agent-gate.ts';
 import { createHookHttpHandler } from './hook-http.ts';
 import { createSessionCore, type SessionCore } from './session-core.ts';
 import type { SessionJournal } from './session-journal.ts';
@@ -25,6 +28,12 @@ export interface DaemonStageDeps {
   /** Ancestry of a hook process, captured while it waits for its answer. */
   hookAncestry(pid: number): Promise<unknown>;
   createModelProxy: AgentAdapter['createModelProxy'];
+  /** This session's placeholder credentials, which the proxy swaps for the real ones. */
+  credentials: SessionCredentials;
+  /** A subagent's own hooks and MCP servers, read at the call (AgentAdapter.subagentConfig). */
+  subagentConfig(name: string): { file: string; items: ConfigItem[] } | null;
+  /** CEROS_HOME, where the user's approvals are. */
+  home: string;
   /** The socket and HTTP adapters (Bun.listen, Bun.serve); tests may pass others. */
   serveSocket?: typeof serveHookSocket;
   serveHttp?: typeof serveProxy;
@@ -48,13 +57,22 @@ export async function runDaemonStage(deps: DaemonStageDeps): Promise<StageResult
   const core = createSessionCore({
     recorder: deps.journal.recorder,
     // The policy can change mid-session (an edge publishes a new bundle): read it at each call.
-    decide: guardDecide((call) => state.decide(call), policyHash),
+    decide: guardDecide(
+      gateSubagents((call) => state.decide(call), {
+        findConfig: deps.subagentConfig,
+        home: deps.home,
+        approval: () => state.policy?.compiled.session.configApproval ?? 'off',
+        policyHash,
+      }),
+      policyHash,
+    ),
     policyHash,
     projectDir: deps.projectDir,
     ready: deps.ready,
     lockdown: () => state.lockdown,
     beforeDecision: deps.beforeDecision,
     hookAncestry: deps.hookAncestry,
+    skillShell: () => state.policy?.compiled.session.skillShell ?? null,
   });
   let server: HookSocketServer | undefined;
   let proxy: ProxyServer | undefined;
@@ -66,6 +84,7 @@ export async function runDaemonStage(deps: DaemonStageDeps): Promise<StageResult
       ready: deps.ready,
       track: deps.journal.track,
       hooksAlive: core.hooksAlive,
+      credentials: deps.credentials,
     });
     const hooks = createHookHttpHandler(core, deps.hookToken);
     proxy = (deps.serveHttp ?? serveProxy)((request) => hooks(request) ?? forward(request));

@@ -43,6 +43,9 @@ async function input(overrides: Partial<JournalStageInput> = {}): Promise<Journa
     mcpServers: [
       { name: 'alpha', source: 'mcp-config', identity: null, status: 'allowed', rule: null, reason: 'ok' },
     ],
+    configInventory: { approval: 'required', items: [], approvedNow: [] },
+    nesting: { nested: false, markers: {}, agents: [] },
+    credentialsReplaced: [],
     runDir: join(home, 'run'),
     ...overrides,
   };
@@ -63,7 +66,12 @@ describe('runJournalStage()', () => {
     const opened = await runJournalStage(given, { ancestry, progress: () => {} });
     opened.writer.close();
     const journal = entries(given.home);
-    expect(journal.map((e) => e.type)).toEqual(['session.key', 'session.start', 'mcp.server']);
+    expect(journal.map((e) => e.type)).toEqual([
+      'session.key',
+      'session.start',
+      'config.inventory',
+      'mcp.server',
+    ]);
     expect(journal[1]?.payload).toMatchObject({
       claudeBinary: '/usr/bin/claude',
       claudePid: 4242,
@@ -77,14 +85,19 @@ describe('runJournalStage()', () => {
       ancestryDigest: 'd'.repeat(64),
     });
     const key = devicePublicKeyFromSpki(given.device.record.publicKeySpki);
-    expect(verifyJournal(journal, { deviceKey: () => key })).toMatchObject({ ok: true, count: 3 });
+    expect(verifyJournal(journal, { deviceKey: () => key })).toMatchObject({ ok: true, count: 4 });
   });
 
   test('records a development flag: no policy, or an unsigned policy file', async () => {
     const none = await input({ policy: null, mcpServers: [] });
     (await runJournalStage(none, { ancestry, progress: () => {} })).writer.close();
     const noneJournal = entries(none.home);
-    expect(noneJournal.map((e) => e.type)).toEqual(['session.key', 'session.start', 'policy.none']);
+    expect(noneJournal.map((e) => e.type)).toEqual([
+      'session.key',
+      'session.start',
+      'config.inventory',
+      'policy.none',
+    ]);
     expect(noneJournal[1]?.payload.policy).toEqual({ kind: 'none', reason: 'Started with --no-policy-dev' });
 
     const parsed = parsePolicy('version: 1\ndefault: allow\n');

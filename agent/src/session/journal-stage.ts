@@ -8,7 +8,9 @@ import type { PostureSnapshot } from '../posture/types.ts';
 import { createEntryRedactor } from '../redaction/entry-redactor.ts';
 import { VERSION } from '../version.ts';
 import { createSessionKeys, type DeviceIdentity, type SessionKeys } from './identity.ts';
+import type { ConfigInventory } from './inventory-stage.ts';
 import type { McpInventory } from './mcp-stage.ts';
+import type { Nesting } from './nesting.ts';
 import { endOrphanedSessions } from './orphaned-sessions.ts';
 import type { SessionPolicy } from './session-policy.ts';
 import { postureDigest } from './trust.ts';
@@ -32,6 +34,12 @@ export interface JournalStageInput {
   proxyUrl: string;
   upstream: string;
   mcpServers: McpInventory['servers'];
+  /** Every hook and MCP server the agent loads, with source, hash and approval (config.inventory). */
+  configInventory: ConfigInventory;
+  /** Whether this session runs inside another session's tool call. */
+  nesting: Nesting;
+  /** Environment variables whose credentials the proxy keeps (the agent got placeholders). */
+  credentialsReplaced: readonly string[];
   /** The run folder: files an earlier session killed with -9 left there are cleaned up. */
   runDir: string;
   /** The policy in force at each entry (redaction patterns and privacy tier follow updates). */
@@ -102,6 +110,14 @@ export async function runJournalStage(
     ancestry: launched.ancestry,
     ancestryDigest: launched.digest,
     ancestryError: launched.error ?? null,
+    nested: input.nesting.nested ? { markers: input.nesting.markers, agents: input.nesting.agents } : null,
+    credentials: {
+      heldByProxy: input.credentialsReplaced,
+      reason:
+        input.credentialsReplaced.length > 0
+          ? "The agent and its tools got placeholders only this session's proxy accepts"
+          : 'No credential in the environment: the agent authenticates itself',
+    },
   });
   // A wrapper killed with -9 left its socket, its settings (hook token) and no end: clean up.
   await endOrphanedSessions({
@@ -109,6 +125,11 @@ export async function runJournalStage(
     ownSession: input.sessionId,
     journal: writer,
     progress: deps.progress,
+  });
+  writer.append('config.inventory', {
+    approval: input.configInventory.approval,
+    approvedNow: input.configInventory.approvedNow,
+    items: input.configInventory.items,
   });
   for (const server of input.mcpServers) writer.append('mcp.server', { ...server, claudeSessionId: null });
   if (!policy) {

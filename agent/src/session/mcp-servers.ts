@@ -5,8 +5,14 @@ import type { McpServerIdentity } from '@ceros/policy';
 /** An MCP server this session's Claude Code is configured to start, and where that came from. */
 export interface McpServerSeen {
   name: string;
-  source: 'mcp-config' | 'user' | 'local' | 'project' | 'managed';
+  /**
+   * `managed`: the organization's list from the edge; `enterprise`: Claude Code's own
+   * managed-mcp.json; `agent`: a subagent's frontmatter (started when that agent runs).
+   */
+  source: 'mcp-config' | 'user' | 'local' | 'project' | 'managed' | 'enterprise' | 'agent' | 'plugin';
   identity: McpServerIdentity | null;
+  /** The subagent that declares it (source `agent`). */
+  agent?: string;
 }
 
 /**
@@ -44,7 +50,7 @@ export function discoverMcpServers(
 }
 
 /** `--mcp-config a.json '{"mcpServers":...}' --other` takes every value up to the next flag. */
-function mcpConfigValues(args: readonly string[]): string[] {
+export function mcpConfigValues(args: readonly string[]): string[] {
   const values: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
@@ -56,7 +62,7 @@ function mcpConfigValues(args: readonly string[]): string[] {
   return values;
 }
 
-function identityOf(raw: unknown): McpServerIdentity | null {
+export function identityOf(raw: unknown): McpServerIdentity | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const server = raw as { command?: unknown; args?: unknown; url?: unknown };
   if (typeof server.url === 'string') return { url: server.url };

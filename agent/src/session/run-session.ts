@@ -7,6 +7,7 @@ import {
   type McpServerIdentity,
   type TrustedKey,
 } from '@ceros/policy';
+import { createProcessReader } from '../ancestry/index.ts';
 import { type CommandContext, type CommandResult, EXIT, fail } from '../cli/command.ts';
 import { runEnroll } from '../commands/enroll.ts';
 import { embeddedWasm } from '../decide/assets.ts';
@@ -18,6 +19,7 @@ import {
   readEdgeConfig,
   readInstallHint,
 } from '../edge-client/index.ts';
+import { askYesNo } from '../inventory/ask.ts';
 import { journalTailProblem } from '../journal/journal.ts';
 import { selectKeystore } from '../keystore/select.ts';
 import { readdirEntries } from '../policy-cli/readdir.ts';
@@ -30,15 +32,18 @@ import {
 } from '../posture/index.ts';
 import { cerosHome, ensurePrivateDir } from '../state/secure-fs.ts';
 import { launchAgent, openInBrowser, stringEnv } from '../wrapper/launch.ts';
-import type { AgentAdapter, AgentCommandLine } from './agent-adapter.ts';
+import type { AgentAdapter, AgentCommandLine, LaunchPlan } from './agent-adapter.ts';
 import { type Daemon, runDaemonStage } from './daemon-stage.ts';
 import { runDrainStage } from './drain-stage.ts';
 import { type Enrollment, runEnrollStage } from './enroll-stage.ts';
 import { loadOrCreateDevice } from './identity.ts';
+import { type ConfigInventory, runInventoryStage } from './inventory-stage.ts';
 import { runJournalStage } from './journal-stage.ts';
 import { type McpInventory, runMcpStage } from './mcp-stage.ts';
+import { detectNesting, type Nesting, readAncestors } from './nesting.ts';
 import { runPolicyStage } from './policy-stage.ts';
 import { runPostureStage, watchPosture } from './posture-stage.ts';
+import { journalRefusal } from './refusal-journal.ts';
 import { runtimeDir } from './runtime-dir.ts';
 import { createSessionJournal, type SessionJournal } from './session-journal.ts';
 import { createSessionState, type SessionState } from './session-state.ts';
@@ -97,6 +102,10 @@ interface PreparedSession<Config> {
   trustedKeys: TrustedKey[];
   config: Config;
   inventory: McpInventory;
+  configInventory: ConfigInventory;
+  nesting: Nesting;
+  /** The `--policy` file in force, which no tool may write. */
+  policyFile: string | null;
   trust: TrustProbes;
   state: SessionState;
   evaluationContext(identities: Record<string, McpServerIdentity>): Promise<EvaluationContext>;
@@ -163,20 +172,60 @@ async function prepareSession<Line extends AgentCommandLine, Config>(
   const config = adapter.readUserConfig(line, ctx.cwd);
   if (!config.ok) return stageFailure(config.error, EXIT.FAILURE);
 
+  const policyFile =
+    policy && (policy.source.kind === 'bundle' || policy.source.kind === 'unsigned-file')
+      ? policy.source.file
+      : null;
   const evaluationContext = async (
     mcpServers: Record<string, McpServerIdentity>,
   ): Promise<EvaluationContext> => ({
     home: userHome,
     cerosHome: home,
     cerosBinary: deps.cerosBinary,
+    ...(ctx.env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: ctx.env.CLAUDE_CONFIG_DIR } : {}),
+    ...(policyFile ? { protectedFiles: [policyFile] } : {}),
     realpath: realpathDeepest,
     readdir: readdirEntries,
     mcpServers,
     shell: await createShellParser(embeddedWasm()),
   });
+  // Everything the agent will load that runs code, from every source, checked against approvals.
+  const found = adapter.inventory(line, { cwd: ctx.cwd, projectDir, userHome, env: ctx.env });
+  const refuse = (payload: { reason: string; [key: string]: unknown }) =>
+    journalRefusal(home, device, enrolled?.userEmail ?? null, {
+      product: adapter.product,
+      policyHash: policy?.source.hash ?? null,
+      cwd: ctx.cwd,
+      ...payload,
+    }).then(() => undefined);
+  const configInventory = await runInventoryStage(
+    {
+      items: found.items,
+      policy,
+      interactive: adapter.interactive(line, {
+        stdin: process.stdin.isTTY === true,
+        stdout: process.stdout.isTTY === true,
+      }),
+      product: adapter.product,
+      launch: {
+        cwd: ctx.cwd,
+        projectDir,
+        agentArgs: line.agentArgs,
+        userConfig: adapter.userConfigSources(line),
+      },
+    },
+    {
+      home,
+      progress: ctx.progress,
+      ask: (question) => askYesNo(question, (text) => process.stderr.write(text)),
+      now: () => new Date(),
+      journalRefusal: (payload) => refuse({ ...payload, refused: 'config-approval' }),
+    },
+  );
+  if (!configInventory.ok) return configInventory;
   const inventory = await runMcpStage(
     {
-      discovered: adapter.discoverMcpServers(line, userHome, projectDir),
+      discovered: found.mcpServers,
       policy,
       projectDir,
       orgSigningKey: enrolled?.orgSigningKey ?? null,
@@ -208,6 +257,14 @@ async function prepareSession<Line extends AgentCommandLine, Config>(
     trust.close();
     return reading;
   }
+  // Started from another session's tool call? The markers and the processes above say so.
+  const nesting = detectNesting(ctx.env, await ancestorsOf(process.pid));
+  if (nesting.nested && policy?.compiled.session.nestedSessions === 'deny') {
+    trust.close();
+    const reason = `this ceros was started from inside another agent session (${describeNesting(nesting)}), and the policy does not allow nested sessions (session.nestedSessions: deny)`;
+    await refuse({ reason, refused: 'nested-session', nesting }).catch(() => {});
+    return stageFailure(`Refusing to start ${adapter.product}: ${reason}`, EXIT.REFUSED);
+  }
   return {
     ok: true,
     value: {
@@ -219,6 +276,9 @@ async function prepareSession<Line extends AgentCommandLine, Config>(
       trustedKeys,
       config: config.value,
       inventory,
+      configInventory: configInventory.value,
+      nesting,
+      policyFile,
       trust,
       state: createSessionState({ policy, evaluation: inventory.evaluation, ...reading.value }),
       evaluationContext,
@@ -237,7 +297,9 @@ interface StartedDaemon {
   ready: Deferred;
   intervalMs: number;
   monitor: { current: PostureMonitor | undefined };
-  launch: { args: string[]; env: Record<string, string>; files: string[] };
+  launch: LaunchPlan;
+  /** The environment variables whose credentials stay with the proxy. */
+  credentialsReplaced: readonly string[];
 }
 
 /** Daemon and settings stages: the session's socket and proxy, then the agent's configuration for it. */
@@ -254,6 +316,7 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
   const socketPath = join(runDir, `${sessionId.slice(0, 8)}.sock`);
   const upstream = adapter.upstream(ctx.env);
   const hookToken = randomBytes(24).toString('base64url');
+  const credentials = adapter.credentials(ctx.env);
   const journal = createSessionJournal(ctx.progress);
   const ready = deferred();
   const intervalMs = positive(ctx.env.CEROS_POSTURE_INTERVAL_MS) ?? DEFAULT_REASSESS_INTERVAL_MS;
@@ -272,13 +335,25 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
     // hook -> sh -> agent: the chain above the agent is in session.start, captured once.
     hookAncestry: async (pid) => (await trust.ancestry(pid, 3)).ancestry,
     createModelProxy: adapter.createModelProxy,
+    credentials,
+    subagentConfig: (name) =>
+      adapter.subagentConfig(name, {
+        cwd: ctx.cwd,
+        projectDir: prepared.projectDir,
+        userHome: prepared.userHome,
+        env: ctx.env,
+      }),
+    home,
   });
   if (!daemon.ok) return daemon;
   const launch = runSettingsStage(adapter, line, prepared.config, {
     sessionId,
     runDir,
     cerosBinary: deps.cerosBinary,
+    agentBinary: prepared.binary,
     cerosHome: home,
+    policyFile: prepared.policyFile,
+    credentials,
     userHome: prepared.userHome,
     projectDir: prepared.projectDir,
     socketPath,
@@ -286,6 +361,7 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
     hookToken,
     policy: state.policy?.compiled ?? null,
     managedMcp: prepared.inventory.managed,
+    mcpServers: prepared.inventory.servers,
     env: ctx.env,
   });
   if (!launch.ok) {
@@ -305,6 +381,7 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
       intervalMs,
       monitor,
       launch: launch.value,
+      credentialsReplaced: credentials.replaced,
     },
   };
 }
@@ -349,7 +426,10 @@ async function superviseSession<Line extends AgentCommandLine, Config>(
         socketPath: started.socketPath,
         proxyUrl: daemon.proxyUrl,
         upstream: started.upstream,
-        mcpServers: inventory.servers,
+        mcpServers: started.launch.mcpServers,
+        configInventory: prepared.configInventory,
+        nesting: prepared.nesting,
+        credentialsReplaced: started.credentialsReplaced,
         runDir: started.runDir,
       },
       { ancestry: (pid) => trust.ancestry(pid), progress: ctx.progress },
@@ -408,6 +488,23 @@ async function superviseSession<Line extends AgentCommandLine, Config>(
     ],
   });
   return { stdout: '', stderr: '', exitCode: exit.exitCode };
+}
+
+/** The processes above `pid` (no hashing); none where the platform cannot be read. */
+async function ancestorsOf(pid: number) {
+  try {
+    return readAncestors(await createProcessReader(process.platform), pid);
+  } catch {
+    return [];
+  }
+}
+
+function describeNesting(nesting: Nesting): string {
+  const parts = [
+    ...Object.entries(nesting.markers).map(([name, value]) => `${name}=${value}`),
+    ...nesting.agents.map((agent) => `Claude Code pid ${agent.pid}`),
+  ];
+  return parts.join(', ');
 }
 
 function positive(value: string | undefined): number | undefined {

@@ -15,6 +15,7 @@ import {
   isHookEvent,
   MAX_HOOK_INPUT_BYTES,
 } from '../hook/events.ts';
+import { decideSkillShell, skillShellAnswer, skillShellFields } from './skill-shell.ts';
 
 export interface Recorder {
   /** Durable on return, or (a large output nothing waits on, journal.ts record()) once it settles. */
@@ -40,6 +41,8 @@ export interface SessionCoreOptions {
   lockdown?: () => Lockdown | undefined;
   /** Ancestry of the hook process (pid) up to PID 1, captured while it waits for its answer. */
   hookAncestry?: (pid: number) => Promise<unknown>;
+  /** The policy's session.skillShell (PreSkillShellCommand); null with no policy. */
+  skillShell?: () => 'deny' | 'allow' | null;
 }
 
 export interface HookRequestMeta {
@@ -72,6 +75,7 @@ const ENTRY_TYPE: Readonly<Record<HookEvent, string>> = {
   SessionEnd: 'hook.session-end',
   PermissionRequest: 'hook.permission-request',
   ConfigChange: 'hook.config-change',
+  PreSkillShellCommand: 'tool.decision',
 };
 
 /**
@@ -141,6 +145,34 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
       case 'PreToolUse':
         if (!isToolHookInput(input)) return failureAnswer('PreToolUse', 'PreToolUse input has no tool');
         return preToolUse(input, base, meta);
+      case 'PreSkillShellCommand': {
+        if (!isToolHookInput(input))
+          return failureAnswer('PreSkillShellCommand', 'PreSkillShellCommand input has no command');
+        await options.beforeDecision?.();
+        const lockdown = options.lockdown?.();
+        const decision = lockdown
+          ? sessionDeny(lockdown.rule, lockdown.reason, options.policyHash?.() ?? null)
+          : decideSkillShell(input, {
+              decide: options.decide,
+              projectDir: options.projectDir,
+              skillShell: options.skillShell ?? (() => null),
+              policyHash: options.policyHash ?? (() => null),
+            });
+        record('tool.decision', {
+          ...base,
+          ...skillShellFields(input),
+          toolName: input.tool.name,
+          toolUseId: input.tool.useId,
+          toolInput: input.tool.input,
+          cwd: input.cwd,
+          projectDir: options.projectDir,
+          permissionMode: input.permissionMode,
+          agentId: input.agentId,
+          agentType: input.agentType,
+          decision,
+        });
+        return skillShellAnswer(decision);
+      }
       case 'UserPromptSubmit': {
         const prompt = typeof input.raw.prompt === 'string' ? input.raw.prompt : '';
         record('prompt', { ...base, text: prompt, promptId: input.raw.prompt_id ?? null });

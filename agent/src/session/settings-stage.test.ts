@@ -8,11 +8,11 @@ describe('runSettingsStage()', () => {
   test("returns the adapter's launch plan", () => {
     const adapter = {
       product: 'Test Agent',
-      prepareLaunch: () => ({ args: ['--x'], env: { A: '1' }, files: ['/r/f'] }),
+      prepareLaunch: () => ({ args: ['--x'], env: { A: '1' }, files: ['/r/f'], mcpServers: [] }),
     } as unknown as AgentAdapter;
     expect(runSettingsStage(adapter, {} as never, {}, session)).toEqual({
       ok: true,
-      value: { args: ['--x'], env: { A: '1' }, files: ['/r/f'] },
+      value: { args: ['--x'], env: { A: '1' }, files: ['/r/f'], mcpServers: [] },
     });
   });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePolicy, parsePolicy, starterPolicy } from '@ceros/policy';
+import { createSessionCredentials } from '../proxy/credentials.ts';
 import type { LaunchContext } from '../session/agent-adapter.ts';
 import { type ClaudeCommandLine, createClaudeAdapter, insertBeforeDoubleDash } from './claude-adapter.ts';
 
@@ -26,7 +27,10 @@ const session = (overrides: Partial<LaunchContext> = {}): LaunchContext => ({
   sessionId: '12345678-aaaa-4bbb-8ccc-000000000000',
   runDir: dir,
   cerosBinary: '/opt/ceros',
+  agentBinary: '/nonexistent/claude',
   cerosHome: '/home/dev/.ceros',
+  policyFile: null,
+  credentials: createSessionCredentials({}, []),
   userHome: '/home/dev',
   projectDir: '/home/dev/project',
   socketPath: '/run/ceros/s.sock',
@@ -34,6 +38,7 @@ const session = (overrides: Partial<LaunchContext> = {}): LaunchContext => ({
   hookToken: 'tok',
   policy: null,
   managedMcp: [],
+  mcpServers: [],
   env: {
     PATH: '/bin',
     CLAUDE_CODE_SIMPLE: '0',
@@ -105,15 +110,19 @@ describe('the Claude Code adapter', () => {
     });
   });
 
-  test("prepareLaunch() compiles the policy's argument rules into permissions.deny and adds managed MCP servers", () => {
-    const strictDoc = parsePolicy(starterPolicy('strict'));
-    if (!strictDoc.ok) throw new Error('strict does not parse');
+  test("prepareLaunch() compiles the policy's argument rules into permissions.deny and adds the managed MCP servers the policy allows", () => {
+    const doc = parsePolicy(
+      'version: 1\ndefault: allow\nrules:\n  - { id: ssh, paths: ["~/.ssh/**"], effect: deny }\nmcp:\n  allow: [company]\n',
+    );
+    if (!doc.ok) throw new Error('policy does not parse');
+    const company = { name: 'company', source: 'managed' as const, identity: { command: ['node', 's.js'] } };
     const plan = adapter.prepareLaunch(
       line(['-p', 'hi']),
       {},
       session({
-        policy: compilePolicy(strictDoc.value),
+        policy: compilePolicy(doc.value),
         managedMcp: [{ name: 'company', transport: 'stdio', command: 'node', args: ['s.js'], env: {} }],
+        mcpServers: [{ ...company, status: 'allowed', rule: null, reason: 'allowed' }],
       }),
     );
     const mcpPath = join(dir, '12345678.mcp.json');
@@ -133,14 +142,65 @@ describe('the Claude Code adapter', () => {
       allowedMcpServers: unknown[];
     };
     // Whole-tool denies stay with the hook (a bare name would hide the tool); argument rules go to both.
-    expect(settings.permissions.deny.length).toBeGreaterThan(0);
+    expect(settings.permissions.deny).toContain('Read(~/.ssh/**)');
     expect(settings.permissions.deny.every((rule) => rule.includes('('))).toBe(true);
-    expect(settings.allowedMcpServers).toContainEqual({ serverName: 'company' });
-    const withBaseline = adapter.prepareLaunch(line([]), {}, session({ policy: baseline() }));
-    const denied = (
-      JSON.parse(readFileSync(withBaseline.files[0] as string, 'utf8')) as { permissions: { deny: string[] } }
-    ).permissions.deny;
-    expect(denied).toContain('Read(~/.ssh/**)');
+    expect(settings.allowedMcpServers).toEqual([
+      { serverName: 'company' },
+      { serverCommand: ['node', 's.js'] },
+    ]);
+    expect(plan.mcpServers.map((s) => [s.name, s.status])).toEqual([['company', 'allowed']]);
+  });
+
+  test('prepareLaunch() never starts a managed MCP server the policy blocks: it is left out and denied by name and command', () => {
+    const strictDoc = parsePolicy(starterPolicy('strict'));
+    if (!strictDoc.ok) throw new Error('strict does not parse');
+    const plan = adapter.prepareLaunch(
+      line(['-p', 'hi']),
+      {},
+      session({
+        policy: compilePolicy(strictDoc.value),
+        managedMcp: [{ name: 'company', transport: 'stdio', command: 'node', args: ['s.js'], env: {} }],
+        mcpServers: [
+          {
+            name: 'company',
+            source: 'managed',
+            identity: { command: ['node', 's.js'] },
+            status: 'blocked',
+            rule: 'mcp-allowlist',
+            reason: 'The strict policy allows no MCP servers',
+          },
+        ],
+      }),
+    );
+    expect(plan.args).not.toContain('--mcp-config');
+    const settings = JSON.parse(readFileSync(plan.files[0] as string, 'utf8')) as Record<string, unknown>;
+    expect(settings.allowedMcpServers).toEqual([]);
+    expect(settings.deniedMcpServers).toEqual([
+      { serverName: 'company' },
+      { serverCommand: ['node', 's.js'] },
+    ]);
+    expect(plan.mcpServers[0]?.status).toBe('blocked');
+  });
+
+  test('prepareLaunch() gives Claude Code placeholder credentials and sets disableSkillShellExecution', () => {
+    const credentials = createSessionCredentials(
+      { ANTHROPIC_API_KEY: 'sk-ant-api03-REAL-0123456789abcdefghijklmnop' },
+      [{ variable: 'ANTHROPIC_API_KEY', header: 'x-api-key', prefix: 'sk-ant-api03-', keepSuffix: 20 }],
+    );
+    const plan = adapter.prepareLaunch(
+      line(['-p', 'hi']),
+      {},
+      session({
+        policy: baseline(),
+        credentials,
+        env: { PATH: '/bin', ANTHROPIC_API_KEY: 'sk-ant-api03-REAL-0123456789abcdefghijklmnop' },
+      }),
+    );
+    expect(plan.env.ANTHROPIC_API_KEY).toStartWith('sk-ant-api03-ceros-session-');
+    expect(plan.env.ANTHROPIC_API_KEY).not.toContain('REAL');
+    expect(plan.env.ANTHROPIC_API_KEY).toEndWith('-6789abcdefghijklmnop');
+    const settings = JSON.parse(readFileSync(plan.files[0] as string, 'utf8')) as Record<string, unknown>;
+    expect(settings.disableSkillShellExecution).toBe(true);
   });
 
   test('insertBeforeDoubleDash() appends when there is no --', () => {

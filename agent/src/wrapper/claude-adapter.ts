@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { compileToClaudeSettings } from '@ceros/policy';
-import type { ManagedMcpServer } from '../edge-client/index.ts';
+import { type ClaudeMcpServerEntry, compileToClaudeSettings } from '@ceros/policy';
+import { readClaudeVersion } from '../posture/binaries.ts';
+import { CLAUDE_CREDENTIALS, createSessionCredentials } from '../proxy/credentials.ts';
 import { createProxyHandler } from '../proxy/proxy.ts';
 import { createApiRecorder } from '../proxy/recorder.ts';
 import type {
@@ -11,9 +12,10 @@ import type {
   LaunchContext,
   LaunchPlan,
 } from '../session/agent-adapter.ts';
-import { discoverMcpServers } from '../session/mcp-servers.ts';
 import { writePrivateFile } from '../state/secure-fs.ts';
 import { parseWrapperArgs, refusedEnvironment } from './args.ts';
+import { claudeSettingsMcpLists, findAgentConfig, inventoryClaude } from './claude-inventory.ts';
+import { type ClaudeMcpLists, claudeMcpLists, finalMcpVerdicts, mergeMcpLists } from './claude-mcp-lists.ts';
 import { findClaude, stringEnv } from './launch.ts';
 import { buildWrapperSettings, mergeSettings } from './settings.ts';
 
@@ -64,8 +66,21 @@ export function createClaudeAdapter(help: string): AgentAdapter<ClaudeCommandLin
       }
       return { ok: true, value: settings };
     },
-    discoverMcpServers: (line, userHome, projectDir) =>
-      discoverMcpServers(line.agentArgs, userHome, projectDir),
+    inventory: (line, context) => {
+      const found = inventoryClaude({
+        claudeArgs: line.agentArgs,
+        userSettings: line.userSettings,
+        ...context,
+      });
+      return { items: found.items, mcpServers: found.mcpServers };
+    },
+    subagentConfig: (name, context) => {
+      const agent = findAgentConfig(name, context);
+      return agent && agent.items.length > 0 ? { file: agent.file, items: agent.items } : null;
+    },
+    interactive: (line, terminal) => !isPrintMode(line.agentArgs) && terminal.stdin && terminal.stdout,
+    userConfigSources: (line) => [...line.userSettings],
+    credentials: (env) => createSessionCredentials(env, CLAUDE_CREDENTIALS),
     upstream: (env) => env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_UPSTREAM,
     createModelProxy: (options) =>
       createProxyHandler({
@@ -74,6 +89,7 @@ export function createClaudeAdapter(help: string): AgentAdapter<ClaudeCommandLin
         ready: options.ready,
         track: options.track,
         hooksAlive: options.hooksAlive,
+        credentials: options.credentials,
       }),
     prepareLaunch: prepareClaudeLaunch,
     sessionStart: (line, launched) => ({
@@ -96,23 +112,31 @@ export function prepareClaudeLaunch(
   session: LaunchContext,
 ): LaunchPlan {
   let permissionsDeny: string[] = [];
-  let mcpLists: McpLists = {};
+  let policyMcp: ClaudeMcpLists = {};
+  let disableSkillShell = false;
   if (session.policy) {
     const fragment = compileToClaudeSettings(session.policy, {
       home: session.userHome,
       projectDir: session.projectDir,
       cerosHome: session.cerosHome,
       cerosBinary: session.cerosBinary,
+      ...(session.env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: session.env.CLAUDE_CONFIG_DIR } : {}),
+      ...(session.policyFile ? { protectedFiles: [session.policyFile] } : {}),
     });
+    // Skill shell runs only where each command reaches ceros first (PreSkillShellCommand).
+    disableSkillShell =
+      fragment.disableSkillShellExecution === true || !hasSkillShellHook(session.agentBinary);
     // A bare tool name in permissions.deny hides the tool (checked with 2.1.197): the model would see
     // "No such tool" instead of the policy's reason. Whole-tool denies stay with the hook, which
     // fails closed; argument rules (paths, programs, domains) go to both layers.
     permissionsDeny = fragment.permissions.deny.filter((rule) => rule.includes('('));
-    mcpLists = {
+    policyMcp = {
       ...(fragment.allowedMcpServers ? { allowedMcpServers: fragment.allowedMcpServers } : {}),
       ...(fragment.deniedMcpServers ? { deniedMcpServers: fragment.deniedMcpServers } : {}),
     };
   }
+  // Blocked servers never start: denied by name and identity; allowed ones listed by identity.
+  const mcpLists = session.policy ? claudeMcpLists(policyMcp, session.mcpServers) : {};
   const prefix = join(session.runDir, session.sessionId.slice(0, 8));
   const settingsPath = `${prefix}.settings.json`;
   const settings = mergeSettings(
@@ -122,17 +146,42 @@ export function prepareClaudeLaunch(
       proxyUrl: session.proxyUrl,
       hookToken: session.hookToken,
       permissionsDeny,
-      ...withManagedAllowed(mcpLists, session.managedMcp),
+      ...mcpLists,
+      disableSkillShellExecution: disableSkillShell,
     }),
   );
   writePrivateFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
   const files = [settingsPath];
+  // What Claude Code will really do: these lists merged with every other settings source's.
+  const mcpServers = finalMcpVerdicts(
+    mergeMcpLists(
+      {
+        ...(Array.isArray(settings.allowedMcpServers)
+          ? { allowedMcpServers: settings.allowedMcpServers as ClaudeMcpServerEntry[] }
+          : {}),
+        ...(Array.isArray(settings.deniedMcpServers)
+          ? { deniedMcpServers: settings.deniedMcpServers as ClaudeMcpServerEntry[] }
+          : {}),
+      },
+      claudeSettingsMcpLists({
+        claudeArgs: line.agentArgs,
+        projectDir: session.projectDir,
+        userHome: session.userHome,
+        env: session.env,
+      }),
+    ),
+    session.mcpServers,
+  );
   const managedArgs: string[] = [];
-  if (session.managedMcp.length > 0) {
-    // Servers the organization manages: added for every session, and approved by definition.
+  const blocked = new Set(
+    mcpServers.filter((s) => s.source === 'managed' && s.status === 'blocked').map((s) => s.name),
+  );
+  const managed = session.managedMcp.filter((m) => !blocked.has(m.name));
+  if (managed.length > 0) {
+    // Servers the organization manages that the policy allows: added for every session.
     const managedPath = `${prefix}.mcp.json`;
     const config = Object.fromEntries(
-      session.managedMcp.map((m) => [
+      managed.map((m) => [
         m.name,
         m.transport === 'stdio'
           ? { type: 'stdio', command: m.command, args: m.args, env: m.env }
@@ -147,24 +196,45 @@ export function prepareClaudeLaunch(
   const env = stringEnv(session.env);
   delete env.CLAUDE_CODE_SIMPLE;
   delete env.CLAUDE_CODE_SAFE_MODE;
-  Object.assign(env, {
+  // The real credentials stay with the proxy: the agent and its tools see placeholders.
+  Object.assign(env, session.credentials.env, {
     ANTHROPIC_BASE_URL: session.proxyUrl,
     CEROS_SOCKET: session.socketPath,
     CEROS_SESSION: session.sessionId,
     CEROS_HOME: session.cerosHome,
   });
-  return { args, env, files };
+  return { args, env, files, mcpServers };
 }
 
-type McpLists = { allowedMcpServers?: unknown[]; deniedMcpServers?: unknown[] };
+/** The first Claude Code with the PreSkillShellCommand hook that ceros verified (claude-code-surface.md 11). */
+export const SKILL_SHELL_HOOK_VERSION = '2.1.337';
 
-/** An allowlist from the policy also admits the organization's managed servers. */
-function withManagedAllowed(lists: McpLists, managed: readonly ManagedMcpServer[]): McpLists {
-  if (!lists.allowedMcpServers || managed.length === 0) return lists;
-  return {
-    ...lists,
-    allowedMcpServers: [...lists.allowedMcpServers, ...managed.map((m) => ({ serverName: m.name }))],
-  };
+/** Whether this Claude Code sends each skill shell command to a hook first; unknown versions do not. */
+export function hasSkillShellHook(binary: string): boolean {
+  let path = binary;
+  try {
+    path = realpathSync(binary);
+  } catch {
+    // Read beside the path given.
+  }
+  const version = readClaudeVersion(path).version;
+  return version !== null && compareVersions(version, SKILL_SHELL_HOOK_VERSION) >= 0;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  const pb = b.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** `-p`/`--print` before a literal `--`: Claude Code runs headless. */
+export function isPrintMode(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '-p' || arg === '--print') return true;
+  }
+  return false;
 }
 
 /** ceros's arguments go before a literal `--` (after it, everything is the prompt's). */

@@ -18,6 +18,8 @@ export interface WrapperSettingsOptions {
   permissionsDeny: string[];
   allowedMcpServers?: unknown[];
   deniedMcpServers?: unknown[];
+  /** Claude Code's disableSkillShellExecution (since 2.1.91): inline skill shell becomes a placeholder. */
+  disableSkillShellExecution?: boolean;
 }
 
 /** POSIX single-quoting: the path may hold spaces or quotes. */
@@ -59,6 +61,8 @@ export function buildWrapperSettings(options: WrapperSettingsOptions): Record<st
     env: { CLAUDE_CODE_SIMPLE: '0', CLAUDE_CODE_SAFE_MODE: '0', ANTHROPIC_BASE_URL: options.proxyUrl },
     permissions: { deny: options.permissionsDeny },
   };
+  // Always a boolean: flag settings beat a project's `false` (claude-code-surface.md 2.2).
+  settings.disableSkillShellExecution = options.disableSkillShellExecution ?? true;
   if (options.allowedMcpServers) settings.allowedMcpServers = options.allowedMcpServers;
   if (options.deniedMcpServers) settings.deniedMcpServers = options.deniedMcpServers;
   return settings;
