@@ -1,4 +1,6 @@
 import { dirname } from 'node:path';
+import { createProcessReader } from '../ancestry/index.ts';
+import { APPROVE_HELP, runApprove } from '../commands/approve.ts';
 import { CLAUDE_HELP, runClaudeCommand } from '../commands/claude.ts';
 import { ENROLL_HELP, runEnroll } from '../commands/enroll.ts';
 import { INSTALL_HELP, runInstall } from '../commands/install.ts';
@@ -12,6 +14,7 @@ import { embeddedWasm } from '../decide/assets.ts';
 import type { Keystore } from '../keystore/keystore.ts';
 import { selectKeystore } from '../keystore/select.ts';
 import { defaultPolicyCliDeps } from '../policy-cli/deps.ts';
+import { readAncestors } from '../session/nesting.ts';
 import { cerosHome } from '../state/secure-fs.ts';
 import { VERSION } from '../version.ts';
 import { openInBrowser } from '../wrapper/launch.ts';
@@ -26,6 +29,7 @@ Usage: ceros <command> [options]
 
 Commands:
   claude [args...]   Launch Claude Code through ceros (records everything, enforces policy)
+  approve            Approve the hooks and MCP servers Claude Code would load in this project
   log                List this device's journal; \`ceros log verify\` checks it, \`ceros log
                      receipts\` shows what the edge's transparency log has proven it holds,
                      \`ceros log repair\` sets aside lines that are not entries
@@ -54,6 +58,7 @@ export interface RunDeps {
 
 const HELPS: Readonly<Record<string, string>> = {
   claude: CLAUDE_HELP,
+  approve: APPROVE_HELP,
   log: `${LOG_HELP}\n${LOG_RECEIPTS_HELP}\n${LOG_REPAIR_HELP}`,
   policy: POLICY_HELP,
   posture: POSTURE_HELP,
@@ -97,6 +102,17 @@ async function dispatch(argv: string[], ctx: CommandContext, deps: RunDeps): Pro
     }
     case 'claude':
       return runClaudeCommand(rest, ctx, deps);
+    case 'approve':
+      return runApprove(rest, ctx, {
+        keystore: () => keystoreFor(ctx, deps),
+        ancestors: async () => {
+          try {
+            return readAncestors(await createProcessReader(process.platform), process.pid);
+          } catch {
+            return [];
+          }
+        },
+      });
     case 'log':
       if (rest[0] === 'receipts') return runLogReceipts(rest.slice(1), ctx);
       if (rest[0] === 'repair')

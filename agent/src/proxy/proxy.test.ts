@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import type { JournalEntry } from '@ceros/protocol';
+import { CLAUDE_CREDENTIALS, createSessionCredentials, type SessionCredentials } from './credentials.ts';
 import { createProxyHandler } from './proxy.ts';
 import { createApiRecorder } from './recorder.ts';
 import { serveProxy } from './server.ts';
@@ -40,7 +41,7 @@ const upstream = Bun.serve({
 });
 afterAll(() => upstream.stop(true));
 
-function setup(hooksAlive?: (id: string, ms: number) => Promise<boolean>) {
+function setup(hooksAlive?: (id: string, ms: number) => Promise<boolean>, credentials?: SessionCredentials) {
   const entries: { type: string; payload: unknown }[] = [];
   const pending: Promise<unknown>[] = [];
   const recorder = createApiRecorder({
@@ -56,6 +57,7 @@ function setup(hooksAlive?: (id: string, ms: number) => Promise<boolean>) {
       ready: Promise.resolve(),
       track: (work) => pending.push(work),
       ...(hooksAlive ? { hooksAlive } : {}),
+      ...(credentials ? { credentials } : {}),
     }),
   );
   return { proxy, entries, drain: () => Promise.all(pending) };
@@ -75,6 +77,36 @@ const body = JSON.stringify({
   messages: [
     { role: 'user', content: [{ type: 'text', text: 'hello', cache_control: { type: 'ephemeral' } }] },
   ],
+});
+
+describe('recording proxy with placeholder credentials', () => {
+  test('swaps the placeholder for the real key upstream, and refuses and journals any other key', async () => {
+    const credentials = createSessionCredentials(
+      { ANTHROPIC_API_KEY: 'sk-ant-api03-THE-REAL-KEY-000000000000000000' },
+      CLAUDE_CREDENTIALS,
+    );
+    const { proxy, entries, drain } = setup(undefined, credentials);
+    const send = (key: string) =>
+      fetch(`${proxy.url}/v1/messages?beta=true`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'x-claude-code-session-id': 'cs1' },
+        body,
+      });
+    const ok = await send(credentials.env.ANTHROPIC_API_KEY as string);
+    expect(ok.status).toBe(200);
+    await ok.text();
+    expect(seen.at(-1)?.headers['x-api-key']).toBe('sk-ant-api03-THE-REAL-KEY-000000000000000000');
+    const before = seen.length;
+    const refused = await send('sk-ant-api03-THE-REAL-KEY-000000000000000000');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { type: 'authentication_error' } });
+    const none = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', body });
+    expect(none.status).toBe(401);
+    expect(seen.length).toBe(before);
+    await drain();
+    expect(entries.filter((e) => e.type === 'api.refused')).toHaveLength(2);
+    proxy.stop();
+  });
 });
 
 describe('recording proxy', () => {
