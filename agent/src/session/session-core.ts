@@ -15,6 +15,7 @@ import {
   isHookEvent,
   MAX_HOOK_INPUT_BYTES,
 } from '../hook/events.ts';
+import { createRewriteWatch } from './input-rewrite.ts';
 import { decideSkillShell, skillShellAnswer, skillShellFields } from './skill-shell.ts';
 
 export interface Recorder {
@@ -85,6 +86,7 @@ const ENTRY_TYPE: Readonly<Record<HookEvent, string>> = {
  */
 export function createSessionCore(options: SessionCoreOptions): SessionCore {
   const decisions = new Map<string, Decision>();
+  const rewrites = createRewriteWatch();
   const seenSessions = new Set<string>();
   const waiters = new Map<string, (() => void)[]>();
   const sawSession = (id: string) => {
@@ -193,6 +195,16 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
           error: event === 'PostToolUseFailure' ? (input.raw.error ?? 'failed') : null,
           durationMs: input.raw.duration_ms ?? null,
         });
+        const rewritten = tool ? rewrites.ran(tool.useId, tool.input) : null;
+        if (rewritten)
+          record('tool.input-rewritten', {
+            ...base,
+            toolName: tool?.name ?? null,
+            toolUseId: tool?.useId ?? null,
+            decidedInput: rewritten.decided,
+            ranInput: tool?.input ?? null,
+            reason: 'Another PreToolUse hook replaced the input ceros decided on (updatedInput)',
+          });
         return { exitCode: 0, stdout: '', stderr: '' };
       }
       case 'ConfigChange':
@@ -246,6 +258,7 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
       hookAncestry: ancestry ? await ancestry : null,
     });
     if (tool.useId) decisions.set(tool.useId, decision);
+    rewrites.decided(tool.useId, tool.input);
     return decisionAnswer(decision);
   };
 

@@ -11,7 +11,13 @@ import {
   runClaude,
   type Sandbox,
 } from '../harness/claude.ts';
-import { type ScriptedApi, type ScriptFn, startScriptedApi, type Turn } from '../harness/scripted-api.ts';
+import {
+  type ScriptedApi,
+  type ScriptedApiOptions,
+  type ScriptFn,
+  startScriptedApi,
+  type Turn,
+} from '../harness/scripted-api.ts';
 
 export const ROOT = join(import.meta.dir, '..', '..', '..');
 export const CEROS_BIN = join(ROOT, 'dist', 'ceros');
@@ -35,9 +41,9 @@ export interface CerosSession {
 export async function cerosSession(
   script: Turn[] | ScriptFn,
   env: Record<string, string> = {},
-  options: { claudeVersion?: ClaudeVersion } = {},
+  options: { claudeVersion?: ClaudeVersion; api?: ScriptedApiOptions } = {},
 ): Promise<CerosSession> {
-  const api = await startScriptedApi(script);
+  const api = await startScriptedApi(script, options.api);
   const sandbox = makeSandbox({
     baseUrl: api.url,
     ...(options.claudeVersion ? { claudeVersion: options.claudeVersion } : {}),

@@ -63,9 +63,10 @@ export type ScriptFn = (request: RecordedRequest, turnIndex: number) => Turn | u
  * How the server classified a request:
  * `turn` - a main-loop or subagent request that consumed (or would consume) a scripted turn;
  * `side` - a tool-less helper request (session title, ...) answered with a fixed text;
- * `count_tokens`, `probe` (`HEAD /`), `other` (anything else, answered 404).
+ * `count_tokens`, `probe` (`HEAD /`), `rejected` (a credential other than `apiKey`, answered 401),
+ * `other` (anything else, answered 404).
  */
-export type RequestKind = 'turn' | 'side' | 'count_tokens' | 'probe' | 'other';
+export type RequestKind = 'turn' | 'side' | 'count_tokens' | 'probe' | 'rejected' | 'other';
 
 export interface RecordedRequest {
   /** 0-based arrival order. */
@@ -123,6 +124,12 @@ export interface ScriptedApiOptions extends ScriptTiming {
   jsonChunks?: number;
   /** Override the request classification (see {@link classifyRequest}). */
   classify?: (body: MessagesRequestBody, path: string) => 'turn' | 'side';
+  /**
+   * Accept only this key (`x-api-key`, or `authorization: Bearer`), as the real API does: any
+   * other credential gets a 401 `authentication_error` and the request is recorded as `rejected`.
+   * Default: every credential is accepted.
+   */
+  apiKey?: string;
 }
 
 export interface ScriptedApi {
@@ -279,6 +286,15 @@ export function startScriptedApi(script: Turn[] | ScriptFn, opts: ScriptedApiOpt
       res.writeHead(200, { 'content-type': 'text/plain', 'request-id': requestId });
       res.end(method === 'HEAD' ? undefined : 'ok');
       return;
+    }
+    if (opts.apiKey !== undefined) {
+      const bearer = headers.authorization?.replace(/^Bearer /, '');
+      if (headers['x-api-key'] !== opts.apiKey && bearer !== opts.apiKey) {
+        record.kind = 'rejected';
+        const error = { type: 'authentication_error', message: 'invalid x-api-key' };
+        sendJson(res, 401, { type: 'error', error, request_id: requestId }, { 'request-id': requestId });
+        return;
+      }
     }
     if (method === 'POST' && url.pathname === '/v1/messages/count_tokens') {
       record.kind = 'count_tokens';
