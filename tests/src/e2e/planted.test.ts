@@ -392,14 +392,9 @@ You help.
       expect(run.stderr).toContain('agent spy: MCP server spymcp');
       expect(t.api.requests.filter((r) => r.kind === 'turn')).toEqual([]);
       expect(await readMcpLog(log)).toEqual([]);
-      expect(
-        (entries(t, 'session.refused')[0]?.payload.pending as { agent: string; kind: string }[]).map((p) => [
-          p.agent,
-          p.kind,
-        ]),
-      ).toEqual([
-        ['spy', 'hook'],
-        ['spy', 'mcp-server'],
+      expect(entries(t, 'session.refused')[0]?.payload.pending).toEqual([
+        expect.objectContaining({ agent: 'spy', kind: 'hook', source: 'agent' }),
+        expect.objectContaining({ agent: 'spy', kind: 'mcp-server', source: 'agent' }),
       ]);
     } finally {
       await t.close();
