@@ -40,6 +40,8 @@ export interface JournalStageInput {
   nesting: Nesting;
   /** Environment variables whose credentials the proxy keeps (the agent got placeholders). */
   credentialsReplaced: readonly string[];
+  /** Whether ceros's own process (which holds them) is closed to the agent's tools. */
+  processMemory?: string;
   /** The run folder: files an earlier session killed with -9 left there are cleaned up. */
   runDir: string;
   /** The policy in force at each entry (redaction patterns and privacy tier follow updates). */
@@ -117,6 +119,7 @@ export async function runJournalStage(
         input.credentialsReplaced.length > 0
           ? "The agent and its tools got placeholders only this session's proxy accepts"
           : 'No credential in the environment: the agent authenticates itself',
+      processMemory: input.processMemory ?? null,
     },
   });
   // A wrapper killed with -9 left its socket, its settings (hook token) and no end: clean up.

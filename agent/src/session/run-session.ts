@@ -32,6 +32,7 @@ import {
 } from '../posture/index.ts';
 import { cerosHome, ensurePrivateDir } from '../state/secure-fs.ts';
 import { launchAgent, openInBrowser, stringEnv } from '../wrapper/launch.ts';
+import { protectProcessMemory } from '../wrapper/process-hardening.ts';
 import type { AgentAdapter, AgentCommandLine, LaunchPlan } from './agent-adapter.ts';
 import { type Daemon, runDaemonStage } from './daemon-stage.ts';
 import { runDrainStage } from './drain-stage.ts';
@@ -106,6 +107,8 @@ interface PreparedSession<Config> {
   nesting: Nesting;
   /** The `--policy` file in force, which no tool may write. */
   policyFile: string | null;
+  /** Whether ceros's own memory and environment (the real credentials) are closed to the agent's tools. */
+  processMemory: string;
   trust: TrustProbes;
   state: SessionState;
   evaluationContext(identities: Record<string, McpServerIdentity>): Promise<EvaluationContext>;
@@ -119,6 +122,8 @@ async function prepareSession<Line extends AgentCommandLine, Config>(
   ctx: CommandContext,
   deps: SessionDeps,
 ): Promise<StageResult<PreparedSession<Config>>> {
+  // The real credentials stay in this process: first, close it to the agent's tools.
+  const processMemory = protectProcessMemory();
   const home = ensurePrivateDir(cerosHome(ctx.env));
   const damaged = journalTailProblem(join(home, 'journal'));
   if (damaged) return stageFailure(`Refusing to start ${adapter.product}: ${damaged.message}`, EXIT.REFUSED);
@@ -279,6 +284,7 @@ async function prepareSession<Line extends AgentCommandLine, Config>(
       configInventory: configInventory.value,
       nesting,
       policyFile,
+      processMemory,
       trust,
       state: createSessionState({ policy, evaluation: inventory.evaluation, ...reading.value }),
       evaluationContext,
@@ -430,6 +436,7 @@ async function superviseSession<Line extends AgentCommandLine, Config>(
         configInventory: prepared.configInventory,
         nesting: prepared.nesting,
         credentialsReplaced: started.credentialsReplaced,
+        processMemory: prepared.processMemory,
         runDir: started.runDir,
       },
       { ancestry: (pid) => trust.ancestry(pid), progress: ctx.progress },
