@@ -206,7 +206,9 @@ describe('nested agents and the API key (issue 12.5)', () => {
       const refusal = entries(t, 'session.refused')[0]?.payload;
       expect(refusal).toMatchObject({ refused: 'nested-session', nesting: { nested: true } });
       // The markers were unset; the Claude Code process above it still gives it away.
-      expect(refusal?.nesting).toMatchObject({ agents: [expect.objectContaining({ pid: expect.any(Number) })] });
+      expect(refusal?.nesting).toMatchObject({
+        agents: [expect.objectContaining({ pid: expect.any(Number) })],
+      });
       const starts = entries(t, 'session.start');
       expect(starts).toHaveLength(2);
       expect(starts[0]?.payload.nested).toBeNull();
