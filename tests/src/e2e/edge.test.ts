@@ -506,6 +506,61 @@ describe('ceros with an edge', () => {
       await s.close();
     }
   }, 120_000);
+
+  test("a managed MCP server that the published policy's allowlist leaves out never starts, and the journal says blocked", async () => {
+    const s = await cerosSession([
+      turn(toolUseBlock('mcp__payroll__echo', { text: 'salaries' }, 'toolu_payroll')),
+      turn('ok'),
+    ]);
+    try {
+      await enrollDevice(s.env, 'dev3@acme.test');
+      const log = join(s.sandbox.home, 'payroll.log');
+      const entry = mcpServerEntry('payroll', log);
+      const admin = await adminSession();
+      const created = await fetch(`${edge.url}/v1/admin/managed-mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          cookie: admin.cookie,
+          'x-csrf-token': admin.csrf,
+          origin: edge.url,
+        },
+        body: JSON.stringify({
+          name: 'payroll',
+          transport: 'stdio',
+          command: entry.command,
+          args: entry.args,
+        }),
+      });
+      expect(created.status).toBeLessThan(300);
+      await publishPolicy(
+        'version: 1\ndefault: allow\nmcp:\n  allow: [github]\n  reason: Only the servers security approved\n',
+      );
+      const run = await runClaude({
+        cmd: [join(ROOT, 'dist', 'ceros'), 'claude'],
+        args: [
+          '-p',
+          'use the payroll tool',
+          '--output-format',
+          'json',
+          '--allowedTools',
+          'mcp__payroll__echo',
+        ],
+        env: { ...s.env, ENABLE_TOOL_SEARCH: 'false' },
+        cwd: s.sandbox.project,
+      });
+      expect(run.exitCode).toBe(0);
+      // Before issue 12.8 the managed server started and offered its tools; only its calls were denied.
+      expect(await readMcpLog(log)).toEqual([]);
+      expect(s.api.toolResultFor('toolu_payroll')?.isError).toBe(true);
+      const tools = s.api.requests.flatMap((r) => (r.body?.tools ?? []).map((tool) => tool.name));
+      expect(tools.filter((name) => name.startsWith('mcp__payroll'))).toEqual([]);
+      const seen = readJournal(s.home).find((e) => e.type === 'mcp.server' && e.payload.name === 'payroll');
+      expect(seen?.payload).toMatchObject({ source: 'managed', status: 'blocked', rule: 'mcp-allowlist' });
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
 });
 
 /** `ceros enroll URL --no-browser`, with the test playing the human in the browser. */
