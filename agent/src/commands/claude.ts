@@ -28,7 +28,11 @@ Environment:
 
 Before Claude Code starts, ceros captures the device posture (OS, disk encryption, Secure Boot,
 firewall, endpoint protection, binary hashes) and refuses the session if the policy requires
-something this machine lacks, saying what to fix. When the device is enrolled with an edge
+something this machine lacks, saying what to fix. Hooks and MCP servers of other sources (project and user settings, .mcp.json, subagent files,
+plugins) that are new or changed since you approved them stop the start: ceros asks at a
+terminal, and refuses with -p, naming each one; approve them with \`ceros approve\`.
+
+When the device is enrolled with an edge
 (\`ceros enroll\`), the journal syncs there and revocation ends the session within seconds.
 `;
 
