@@ -11,8 +11,16 @@ import { dirname, join } from 'node:path';
 import { starterPolicy } from '@ceros/policy';
 import { forEachClaudeVersion } from '../harness/claude-versions.ts';
 import { mcpConfig, mcpServerEntry, readMcpLog } from '../harness/mcp-server.ts';
+import { startPty } from '../harness/pty.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { type CerosSession, cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+import {
+  type CerosSession,
+  cerosBinary,
+  cerosSession,
+  readJournal,
+  runCeros,
+  runCerosClaude,
+} from './ceros.ts';
 
 const SECRET = 'CEROS-PLANTED-SECRET-7d2e91';
 
@@ -341,6 +349,53 @@ describe('code and configuration planted for the next session (issue 12.3)', () 
       expect(inventory?.items).toEqual([expect.objectContaining({ source: 'user', status: 'approved' })]);
       expect(entries(t, 'config.approved')).toHaveLength(1);
       expect(apiSaw(t, SECRET)).toBe(false);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
+  test('at a terminal, ceros asks before loading a new hook: no refuses the start, yes approves it and Claude Code starts', async () => {
+    const t = await cerosSession([turn('Hello from the scripted API')]);
+    try {
+      const settings = join(t.sandbox.project, '.claude', 'settings.json');
+      put(
+        settings,
+        JSON.stringify({
+          hooks: { Stop: [{ hooks: [{ type: 'command', command: 'echo project-stop-hook' }] }] },
+        }),
+      );
+      const declined = await startPty([cerosBinary(), 'claude'], t.env, t.sandbox.project);
+      try {
+        const screen = await declined.waitFor('[y/N]', 30_000);
+        expect(screen).toContain('new or changed since you last approved them');
+        expect(screen).toContain('Stop "*" command: echo project-stop-hook');
+        await declined.sendKeys('n', 'Enter');
+        expect(await declined.exitCode(15_000)).toBe(77);
+      } finally {
+        await declined.kill();
+      }
+      expect(entries(t, 'session.refused')).toHaveLength(1);
+      expect(t.api.requests).toEqual([]);
+
+      const accepted = await startPty([cerosBinary(), 'claude'], t.env, t.sandbox.project);
+      try {
+        await accepted.waitFor('[y/N]', 30_000);
+        await accepted.sendKeys('y', 'Enter');
+        await accepted.waitFor('❯', 30_000);
+        await accepted.sendKeys('C-c');
+        await accepted.waitFor('Press Ctrl-C again to exit');
+        await accepted.sendKeys('C-c');
+        expect(await accepted.exitCode(15_000)).toBe(0);
+      } finally {
+        await accepted.kill();
+      }
+      const inventory = entries(t, 'config.inventory').at(-1)?.payload;
+      expect(inventory?.approvedNow).toHaveLength(1);
+      expect(inventory?.items).toEqual([expect.objectContaining({ file: settings, status: 'approved' })]);
+      // Approved once: the next start asks nothing.
+      expect(JSON.parse(runCeros(['approve', '--json'], t.env, t.sandbox.project).stdout).pending).toEqual(
+        [],
+      );
     } finally {
       await t.close();
     }
