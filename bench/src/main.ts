@@ -14,6 +14,11 @@ interface Group {
 
 const groups: Group[] = [
   {
+    // The hook round trip alone (also part of spine): `npm run bench -- --only hook`.
+    name: 'hook',
+    run: async () => (await import('./spine.bench.ts')).benchHookRoundTrip(quick ? 100 : 500),
+  },
+  {
     name: 'spine',
     run: async () => {
       const spine = await import('./spine.bench.ts');

@@ -55,6 +55,8 @@ export const TOOL_EVENTS: ReadonlySet<string> = new Set([
   'PostToolUseFailure',
   'PermissionRequest',
   'PermissionDenied',
+  // A skill's inline shell (2.1.337): tool_name "Bash", the command in tool_input.
+  'PreSkillShellCommand',
 ]);
 
 /** Tool events whose payload may lack `tool_use_id` (a permission prompt is not one tool use). */

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { parseCmdline, parseProcStat } from '../ancestry/linux-reader.ts';
 import { type CommandContext, type CommandResult, ok } from '../cli/command.ts';
 import {
   createEdgeClient,
@@ -13,8 +14,8 @@ import { cerosHome } from '../state/secure-fs.ts';
 
 /**
  * `ceros unwrapped <event> [--deny]`: the managed hook (see `ceros install --system`). A session
- * launched through `ceros claude` carries CEROS_SOCKET and its own hooks; this one does nothing
- * there. Any other Claude Code session is an adoption gap: reported to the edge at SessionStart,
+ * launched through `ceros claude` carries CEROS_SESSION, runs under a ceros wrapper and has its own
+ * hooks; this one does nothing there. Any other Claude Code session is an adoption gap: reported to the edge at SessionStart,
  * and with --deny its tool calls are refused.
  */
 export async function runUnwrapped(
@@ -25,7 +26,7 @@ export async function runUnwrapped(
   const event = argv[0] ?? '';
   const deny = argv.includes('--deny');
   const input = await ctx.readStdin().catch(() => '');
-  if (wrapped(ctx.env)) return ok('');
+  if (wrapped(ctx.env, deps.cerosBinary)) return ok('');
   let payload: { session_id?: string; cwd?: string } = {};
   try {
     payload = JSON.parse(input) as typeof payload;
@@ -76,16 +77,31 @@ export async function runUnwrapped(
   return ok('');
 }
 
-/** Launched through ceros: its session socket is named in the environment and exists. */
-function wrapped(env: Readonly<Record<string, string | undefined>>): boolean {
-  const socket = env.CEROS_SOCKET;
-  if (!socket || !env.CEROS_SESSION) return false;
+/**
+ * Launched through ceros: CEROS_SESSION is set and, where the process table can be read, a ceros
+ * wrapper (this binary, running `claude`) is among this hook's first ancestors (hook, sh, Claude
+ * Code, wrapper). The variable alone could be set by anyone who starts Claude Code.
+ */
+function wrapped(env: Readonly<Record<string, string | undefined>>, cerosBinary: string): boolean {
+  if (!env.CEROS_SESSION) return false;
+  if (process.platform !== 'linux') return true;
+  let self: string;
   try {
-    readFileSync(socket);
-    return true;
-  } catch (error) {
-    // A Unix socket cannot be read as a file: ENXIO/EOPNOTSUPP mean it is there.
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENXIO' || code === 'EOPNOTSUPP' || code === 'ENODEV';
+    self = realpathSync(cerosBinary);
+  } catch {
+    return false;
   }
+  let pid = process.ppid;
+  for (let depth = 0; depth < 5 && pid > 1; depth++) {
+    try {
+      const argv = parseCmdline(readFileSync(`/proc/${pid}/cmdline`));
+      if (argv[1] === 'claude' && realpathSync(readlinkSync(`/proc/${pid}/exe`)) === self) return true;
+      const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      if (!stat) return false;
+      pid = stat.ppid;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }

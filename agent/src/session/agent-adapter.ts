@@ -99,7 +99,7 @@ export interface LaunchContext {
   /** The session's private folder (0700): the adapter's files go here and are removed at the end. */
   runDir: string;
   cerosBinary: string;
-  /** The agent's binary (its version decides which hook events exist). */
+  /** The agent's binary (its version decides which hook events exist and how hooks are registered). */
   agentBinary: string;
   cerosHome: string;
   /** The `--policy` file in force (no tool may write it); null for the edge's policy or a starter. */
@@ -109,9 +109,12 @@ export interface LaunchContext {
   /** The user's home folder (policies write `~`). */
   userHome: string;
   projectDir: string;
+  /** The hook socket (`@name`: a Linux abstract socket). */
   socketPath: string;
+  /** The daemon's identity for hook clients to check (`PID:START`), null where it cannot be checked. */
+  daemon: string | null;
   proxyUrl: string;
-  /** Authenticates HTTP hooks to the session's loopback server. */
+  /** A secret for HTTP hooks; the adapter uses it only where no file or environment would expose it. */
   hookToken: string;
   /** The policy in force, compiled to the agent's own rules where it has them; null with --no-policy-dev. */
   policy: CompiledPolicy | null;
@@ -129,4 +132,8 @@ export interface LaunchPlan {
   files: string[];
   /** Each MCP server's verdict as the agent will really act on it (journaled as mcp.server). */
   mcpServers: (McpServerSeen & McpVerdict)[];
+  /** Open file descriptors the agent gets as fd 3, 4, ... (closed in ceros once it started). */
+  fds?: number[];
+  /** The token the HTTP hooks carry, or null: then the peer check alone authenticates them. */
+  hookToken?: string | null;
 }

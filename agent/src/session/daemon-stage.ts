@@ -7,6 +7,7 @@ import { type ProxyServer, serveProxy } from '../proxy/server.ts';
 import type { AgentAdapter } from './agent-adapter.ts';
 import { gateSubagents } from './agent-gate.ts';
 import { createHookHttpHandler } from './hook-http.ts';
+import type { HookPeerVerifier } from './hook-peer.ts';
 import { createSessionCore, type SessionCore } from './session-core.ts';
 import type { SessionJournal } from './session-journal.ts';
 import type { SessionState } from './session-state.ts';
@@ -14,9 +15,12 @@ import { type HookSocketServer, serveHookSocket } from './socket-server.ts';
 import { type StageResult, stageFailure } from './stage.ts';
 
 export interface DaemonStageDeps {
+  /** The hook socket: `@name` (a Linux abstract socket) or a path. */
   socketPath: string;
-  /** Authenticates HTTP hooks to the loopback server. */
-  hookToken: string;
+  /** A second factor for HTTP hooks where the settings carry it unseen (hook-channel plan); else null. */
+  hookToken: () => string | null;
+  /** Whether a hook call comes from this session's agent (hook-peer.ts). */
+  verifier: HookPeerVerifier;
   upstream: string;
   projectDir: string;
   journal: SessionJournal;
@@ -48,8 +52,9 @@ export interface Daemon {
 
 /**
  * Daemon stage: the session core (every hook call decided against the state's policy, fail
- * closed), the hook socket (0600), and on one loopback port both the HTTP hooks and the recording
- * proxy for the agent's model API.
+ * closed), the hook socket (abstract on Linux, else 0600), and on one loopback port both the HTTP
+ * hooks and the recording proxy for the agent's model API. Every hook call is checked to come from
+ * the session's agent before anything of it is believed.
  */
 export async function runDaemonStage(deps: DaemonStageDeps): Promise<StageResult<Daemon>> {
   const { state } = deps;
@@ -77,7 +82,7 @@ export async function runDaemonStage(deps: DaemonStageDeps): Promise<StageResult
   let server: HookSocketServer | undefined;
   let proxy: ProxyServer | undefined;
   try {
-    server = await (deps.serveSocket ?? serveHookSocket)(deps.socketPath, core);
+    server = await (deps.serveSocket ?? serveHookSocket)(deps.socketPath, core, deps.verifier);
     const forward = deps.createModelProxy({
       upstream: deps.upstream,
       recorder: deps.journal.recorder,
@@ -86,11 +91,17 @@ export async function runDaemonStage(deps: DaemonStageDeps): Promise<StageResult
       hooksAlive: core.hooksAlive,
       credentials: deps.credentials,
     });
-    const hooks = createHookHttpHandler(core, deps.hookToken);
-    proxy = (deps.serveHttp ?? serveProxy)((request) => hooks(request) ?? forward(request));
+    let port = 0;
+    const hooks = createHookHttpHandler(core, {
+      token: deps.hookToken,
+      verifier: deps.verifier,
+      serverPort: () => port,
+    });
+    proxy = (deps.serveHttp ?? serveProxy)((request, client) => hooks(request, client) ?? forward(request));
+    port = proxy.port;
   } catch (error) {
     server?.close();
-    rmSync(deps.socketPath, { force: true });
+    if (!deps.socketPath.startsWith('@')) rmSync(deps.socketPath, { force: true });
     return stageFailure(`Cannot start the session daemon: ${(error as Error).message}`, EXIT.FAILURE);
   }
   const listening = { server, proxy };
@@ -102,7 +113,7 @@ export async function runDaemonStage(deps: DaemonStageDeps): Promise<StageResult
       close: async () => {
         listening.server.close();
         await listening.proxy.stop();
-        rmSync(deps.socketPath, { force: true });
+        if (!deps.socketPath.startsWith('@')) rmSync(deps.socketPath, { force: true });
       },
     },
   };

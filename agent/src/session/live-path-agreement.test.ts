@@ -14,7 +14,11 @@ import { guardDecide } from '../decide/decision.ts';
 import { isHookEvent } from '../hook/events.ts';
 import type { PolicyCliDeps } from '../policy-cli/deps.ts';
 import { policyExplain } from '../policy-cli/explain.ts';
+import { TRUSTING_VERIFIER } from './hook-peer.ts';
 import { createSessionCore } from './session-core.ts';
+
+const TRUSTED = TRUSTING_VERIFIER.socket(null);
+
 import { loadPolicyFile, policyDecide } from './session-policy.ts';
 
 const HOOKS = join(import.meta.dir, '..', '..', '..', 'tests', 'fixtures', 'hooks');
@@ -97,8 +101,11 @@ async function live(policyFile: string, event: string, text: string) {
     projectDir: PROJECT,
     ready: Promise.resolve(),
   });
-  const answer = await core.handleHook(event, text, { pid: null });
-  const decisions = entries.filter((e) => e.type === 'tool.decision');
+  const answer = await core.handleHook(event, text, { pid: null, peer: TRUSTED });
+  // A PostToolBatch may journal Claude Code's own refusals (decidedBy "claude-code"); ceros decides PreToolUse.
+  const decisions = entries.filter(
+    (e) => e.type === 'tool.decision' && e.payload.decidedBy !== 'claude-code',
+  );
   return {
     answer,
     decision: decisions[0]?.payload.decision as Decision | undefined,
@@ -130,7 +137,7 @@ describe('the live hook path and `ceros policy explain` agree on every captured 
             explain(policyFile, text),
           ]);
           if (event !== 'PreToolUse') {
-            // Only PreToolUse is decided: the live path journals no decision, explain refuses.
+            // Only PreToolUse is decided by ceros: the live path journals no decision of its own, explain refuses.
             expect({ ...where, decisions: ran.count, exit: explained.exitCode }).toEqual({
               ...where,
               decisions: 0,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { closeSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   createShellParser,
@@ -37,6 +37,7 @@ import type { AgentAdapter, AgentCommandLine, LaunchPlan } from './agent-adapter
 import { type Daemon, runDaemonStage } from './daemon-stage.ts';
 import { runDrainStage } from './drain-stage.ts';
 import { type Enrollment, runEnrollStage } from './enroll-stage.ts';
+import { hookChannel } from './hook-channel.ts';
 import { loadOrCreateDevice } from './identity.ts';
 import { type ConfigInventory, runInventoryStage } from './inventory-stage.ts';
 import { runJournalStage } from './journal-stage.ts';
@@ -306,6 +307,8 @@ interface StartedDaemon {
   launch: LaunchPlan;
   /** The environment variables whose credentials stay with the proxy. */
   credentialsReplaced: readonly string[];
+  /** Tells the hook peer check which process is the agent. */
+  agentLaunched(pid: number): void;
 }
 
 /** Daemon and settings stages: the session's socket and proxy, then the agent's configuration for it. */
@@ -319,17 +322,20 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
   const { home, state, trust } = prepared;
   const sessionId = randomUUID();
   const runDir = runtimeDir(home, deps.uid);
-  const socketPath = join(runDir, `${sessionId.slice(0, 8)}.sock`);
+  const channel = hookChannel(runDir, sessionId, deps.uid);
+  const socketPath = channel.socketPath;
   const upstream = adapter.upstream(ctx.env);
   const hookToken = randomBytes(24).toString('base64url');
   const credentials = adapter.credentials(ctx.env);
+  let tokenInUse: string | null = null;
   const journal = createSessionJournal(ctx.progress);
   const ready = deferred();
   const intervalMs = positive(ctx.env.CEROS_POSTURE_INTERVAL_MS) ?? DEFAULT_REASSESS_INTERVAL_MS;
   const monitor: StartedDaemon['monitor'] = { current: undefined };
   const daemon = await runDaemonStage({
     socketPath,
-    hookToken,
+    hookToken: () => tokenInUse,
+    verifier: channel.verifier,
     upstream,
     projectDir: prepared.projectDir,
     journal,
@@ -363,6 +369,7 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
     userHome: prepared.userHome,
     projectDir: prepared.projectDir,
     socketPath,
+    daemon: channel.identity,
     proxyUrl: daemon.value.proxyUrl,
     hookToken,
     policy: state.policy?.compiled ?? null,
@@ -374,6 +381,7 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
     await daemon.value.close();
     return launch;
   }
+  tokenInUse = launch.value.hookToken ?? null;
   return {
     ok: true,
     value: {
@@ -388,6 +396,7 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
       monitor,
       launch: launch.value,
       credentialsReplaced: credentials.replaced,
+      agentLaunched: channel.agentLaunched,
     },
   };
 }
@@ -407,7 +416,15 @@ async function superviseSession<Line extends AgentCommandLine, Config>(
   const { enrolled, device } = enrollment;
   const { journal, daemon, sessionId } = started;
   const startedAt = Date.now();
-  const child = launchAgent(prepared.binary, started.launch.args, started.launch.env, ctx.cwd);
+  const child = launchAgent(
+    prepared.binary,
+    started.launch.args,
+    started.launch.env,
+    ctx.cwd,
+    started.launch.fds ?? [],
+  );
+  started.agentLaunched(child.pid);
+  for (const fd of started.launch.fds ?? []) closeSync(fd);
   const endAgent = (why: string) => {
     void endProcess(child.pid, { control: nodeProcessControl, graceMs: 5_000 }).catch(() => {});
     ctx.progress(`ceros: Ending ${adapter.product}: ${why}`);

@@ -14,7 +14,10 @@ import {
   type HookEvent,
   isHookEvent,
   MAX_HOOK_INPUT_BYTES,
+  refusalAnswer,
 } from '../hook/events.ts';
+import { agentDecision, batchCalls, classifyUndecided } from './agent-denials.ts';
+import type { PeerVerdict } from './hook-peer.ts';
 import { createRewriteWatch } from './input-rewrite.ts';
 import { decideSkillShell, skillShellAnswer, skillShellFields } from './skill-shell.ts';
 
@@ -47,8 +50,12 @@ export interface SessionCoreOptions {
 }
 
 export interface HookRequestMeta {
-  /** pid of the `ceros hook` process, for its ancestry. */
+  /** pid of the `ceros hook` process as the kernel reported it (null for HTTP hooks: Claude Code itself). */
   pid: number | null;
+  /** Whether the caller is a hook of this session's Claude Code (hook-peer.ts); refused if not. */
+  peer: PeerVerdict;
+  /** The payload was over MAX_HOOK_INPUT_BYTES: only its size, head and tail came. */
+  oversized?: { bytes: number; head: string; tail: string };
 }
 
 export interface SessionCore {
@@ -56,9 +63,9 @@ export interface SessionCore {
   /** Tool calls decided so far, by tool_use_id (the proxy joins on it). */
   readonly decisions: ReadonlyMap<string, Decision>;
   /**
-   * Resolves true once a hook of Claude Code session `claudeSessionId` has reported in, false
-   * after `timeoutMs`. The proxy sends nothing upstream for a session whose hooks are not running
-   * (settings dropped, hooks disabled): such a session could not be enforced.
+   * Resolves true once a verified hook of Claude Code session `claudeSessionId` has reported in,
+   * false after `timeoutMs`. The proxy sends nothing upstream for a session whose hooks are not
+   * running (settings dropped, hooks disabled, a nested session whose SessionStart was forged).
    */
   hooksAlive(claudeSessionId: string, timeoutMs: number): Promise<boolean>;
 }
@@ -66,29 +73,52 @@ export interface SessionCore {
 const ENTRY_TYPE: Readonly<Record<HookEvent, string>> = {
   SessionStart: 'hook.session-start',
   UserPromptSubmit: 'prompt',
+  UserPromptExpansion: 'prompt.expansion',
   PreToolUse: 'tool.decision',
   PostToolUse: 'tool.result',
   PostToolUseFailure: 'tool.result',
   PostToolBatch: 'hook.post-tool-batch',
+  PermissionRequest: 'hook.permission-request',
+  PermissionDenied: 'tool.denied',
   SubagentStart: 'subagent.start',
   SubagentStop: 'subagent.stop',
   Stop: 'hook.stop',
+  StopFailure: 'hook.stop-failure',
   SessionEnd: 'hook.session-end',
-  PermissionRequest: 'hook.permission-request',
   ConfigChange: 'hook.config-change',
   PreSkillShellCommand: 'tool.decision',
+  Elicitation: 'mcp.elicitation',
+  ElicitationResult: 'mcp.elicitation-result',
+  FileChanged: 'hook.file-changed',
+  CwdChanged: 'hook.cwd-changed',
+  InstructionsLoaded: 'instructions.loaded',
+  TaskCreated: 'task.created',
+  TaskCompleted: 'task.completed',
+  Setup: 'hook.setup',
+  Interrupt: 'hook.interrupt',
+  DirectoryAdded: 'hook.directory-added',
+  WorktreeRemove: 'hook.worktree-remove',
+  MessageDisplay: 'message.display',
 };
+
+/** Peer refusals journaled in full per session; past that one entry says how many more came. */
+const MAX_PEER_ALERTS = 100;
+
+const NO_OPINION: HookAnswer = { exitCode: 0, stdout: '', stderr: '' };
 
 /**
  * The session's decision point: turns one hook call into journal entries and Claude Code's answer.
  * Every tool decision is on disk before it is answered; anything that goes wrong on the way is a
- * deny (or, for events that cannot block, a recorded error) naming the cause.
+ * deny (or, for events that cannot block, a recorded error) naming the cause. A call that does not
+ * come from this session's Claude Code is refused and journaled as an alert, before anything of it
+ * is believed.
  */
 export function createSessionCore(options: SessionCoreOptions): SessionCore {
   const decisions = new Map<string, Decision>();
   const rewrites = createRewriteWatch();
   const seenSessions = new Set<string>();
   const waiters = new Map<string, (() => void)[]>();
+  let peerAlerts = 0;
   const sawSession = (id: string) => {
     if (seenSessions.has(id)) return;
     seenSessions.add(id);
@@ -111,6 +141,29 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
   const record = (type: string, payload: unknown): void => {
     options.recorder.append(type, payload);
   };
+  const policyHash = () => options.policyHash?.() ?? null;
+
+  const refusePeer = (event: HookEvent, verdict: Extract<PeerVerdict, { ok: false }>, text: string) => {
+    peerAlerts++;
+    if (peerAlerts <= MAX_PEER_ALERTS) {
+      record('alert', {
+        kind: 'hook-peer',
+        message: `Refused a ${event} hook call: ${verdict.reason}`,
+        event,
+        evidence: verdict.evidence,
+        // What the caller claimed, for the investigation; never acted upon.
+        head: text.slice(0, 1024),
+        bytes: text.length,
+      });
+    } else if (peerAlerts === MAX_PEER_ALERTS + 1) {
+      record('alert', {
+        kind: 'hook-peer',
+        message: `More than ${MAX_PEER_ALERTS} hook calls were refused; further refusals are not journaled one by one`,
+        event,
+      });
+    }
+    return failureAnswer(event, `Refused: not a hook of this ceros session. ${verdict.reason}`);
+  };
 
   const handleHook = async (event: string, text: string, meta: HookRequestMeta): Promise<HookAnswer> => {
     if (!isHookEvent(event)) {
@@ -118,10 +171,14 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     }
     try {
       await options.ready;
-      if (text.length > MAX_HOOK_INPUT_BYTES) {
-        const reason = `Hook input for ${event} is ${text.length} bytes, over the ${MAX_HOOK_INPUT_BYTES}-byte limit`;
-        record('hook.rejected', { event, reason, bytes: text.length, head: text.slice(0, 4096) });
-        return failureAnswer(event, reason);
+      if (!meta.peer.ok) return refusePeer(event, meta.peer, meta.oversized?.head ?? text);
+      if (meta.oversized || text.length > MAX_HOOK_INPUT_BYTES) {
+        const seen = meta.oversized ?? {
+          bytes: text.length,
+          head: text.slice(0, 4096),
+          tail: text.slice(-1024),
+        };
+        return oversized(event, seen);
       }
       const parsed = parseHookText(event, text);
       if (!parsed.ok) {
@@ -141,46 +198,50 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     }
   };
 
+  /** An input too large to decide on: refused, and for a tool call journaled as its decision. */
+  const oversized = (event: HookEvent, seen: { bytes: number; head: string; tail: string }): HookAnswer => {
+    const reason = `Hook input for ${event} is ${seen.bytes} bytes, over the ${MAX_HOOK_INPUT_BYTES}-byte limit`;
+    if (event === 'PreToolUse') {
+      // The payload cannot be parsed whole; its head names the tool and its tail the tool_use_id.
+      const decision = sessionDeny('ceros/input-too-large', reason, policyHash());
+      const toolUseId = lastKey(seen.tail, 'tool_use_id');
+      record('tool.decision', {
+        claudeSessionId: lastKey(seen.head, 'session_id'),
+        hookPid: null,
+        toolName: lastKey(seen.head, 'tool_name'),
+        toolUseId,
+        toolInput: { truncated: true, bytes: seen.bytes, head: seen.head },
+        decision,
+      });
+      if (toolUseId) decisions.set(toolUseId, decision);
+    } else {
+      record('hook.rejected', { event, reason, bytes: seen.bytes, head: seen.head });
+    }
+    return failureAnswer(event, reason);
+  };
+
   const answer = async (event: HookEvent, input: HookInput, meta: HookRequestMeta): Promise<HookAnswer> => {
     const base = { claudeSessionId: input.sessionId, hookPid: meta.pid };
     switch (event) {
       case 'PreToolUse':
         if (!isToolHookInput(input)) return failureAnswer('PreToolUse', 'PreToolUse input has no tool');
         return preToolUse(input, base, meta);
-      case 'PreSkillShellCommand': {
-        if (!isToolHookInput(input))
-          return failureAnswer('PreSkillShellCommand', 'PreSkillShellCommand input has no command');
-        await options.beforeDecision?.();
-        const lockdown = options.lockdown?.();
-        const decision = lockdown
-          ? sessionDeny(lockdown.rule, lockdown.reason, options.policyHash?.() ?? null)
-          : decideSkillShell(input, {
-              decide: options.decide,
-              projectDir: options.projectDir,
-              skillShell: options.skillShell ?? (() => null),
-              policyHash: options.policyHash ?? (() => null),
-            });
-        record('tool.decision', {
-          ...base,
-          ...skillShellFields(input),
-          toolName: input.tool.name,
-          toolUseId: input.tool.useId,
-          toolInput: input.tool.input,
-          cwd: input.cwd,
-          projectDir: options.projectDir,
-          permissionMode: input.permissionMode,
-          agentId: input.agentId,
-          agentType: input.agentType,
-          decision,
-        });
-        return skillShellAnswer(decision);
-      }
-      case 'UserPromptSubmit': {
+      case 'PreSkillShellCommand':
+        if (!isToolHookInput(input)) return failureAnswer(event, 'PreSkillShellCommand input has no command');
+        return skillShell(input, base);
+      case 'UserPromptSubmit':
+      case 'UserPromptExpansion': {
         const prompt = typeof input.raw.prompt === 'string' ? input.raw.prompt : '';
-        record('prompt', { ...base, text: prompt, promptId: input.raw.prompt_id ?? null });
+        if (event === 'UserPromptSubmit')
+          record('prompt', { ...base, text: prompt, promptId: input.raw.prompt_id ?? null });
+        else
+          record('prompt.expansion', {
+            ...base,
+            ...expansionOf(input),
+            promptId: input.raw.prompt_id ?? null,
+          });
         const lockdown = options.lockdown?.();
-        if (lockdown) return { exitCode: 2, stdout: '', stderr: `ceros: ${lockdown.reason}\n` };
-        return { exitCode: 0, stdout: '', stderr: '' };
+        return lockdown ? refusalAnswer(event, `ceros: ${lockdown.reason}`) : NO_OPINION;
       }
       case 'PostToolUse':
       case 'PostToolUseFailure': {
@@ -205,8 +266,18 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
             ranInput: tool?.input ?? null,
             reason: 'Another PreToolUse hook replaced the input ceros decided on (updatedInput)',
           });
-        return { exitCode: 0, stdout: '', stderr: '' };
+        return NO_OPINION;
       }
+      case 'PostToolBatch':
+        record(ENTRY_TYPE[event], { ...base, raw: input.raw });
+        reconcileBatch(input, base);
+        return NO_OPINION;
+      case 'PermissionDenied':
+        agentRefused(input, base, 'PermissionDenied', {
+          rule: 'claude-code/permission-denied',
+          reason: typeof input.raw.reason === 'string' ? input.raw.reason : 'Denied by Claude Code',
+        });
+        return NO_OPINION;
       case 'ConfigChange':
         record('hook.config-change', { ...base, raw: input.raw, blocked: true });
         return {
@@ -215,15 +286,15 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
           stderr:
             'ceros: Settings cannot change during a ceros session; restart `ceros claude` to apply them\n',
         };
-      case 'PermissionRequest': {
-        record('hook.permission-request', { ...base, raw: input.raw });
+      case 'PermissionRequest':
+      case 'Elicitation': {
+        record(ENTRY_TYPE[event], { ...base, raw: input.raw });
         const lockdown = options.lockdown?.();
-        if (lockdown) return failureAnswer('PermissionRequest', lockdown.reason);
-        return { exitCode: 0, stdout: '', stderr: '' };
+        return lockdown ? refusalAnswer(event, `ceros: ${lockdown.reason}`) : NO_OPINION;
       }
       default:
         record(ENTRY_TYPE[event], { ...base, raw: input.raw });
-        return { exitCode: 0, stdout: '', stderr: '' };
+        return NO_OPINION;
     }
   };
 
@@ -237,23 +308,10 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
       meta.pid && options.hookAncestry
         ? options.hookAncestry(meta.pid).catch((e: Error) => ({ error: e.message }))
         : null;
-    await options.beforeDecision?.();
-    // Every field of the payload a rule can match on (permission mode, subagent) reaches the policy.
-    const call = toEvaluationInput(input, { projectDir: options.projectDir });
-    const lockdown = options.lockdown?.();
-    const decision: Decision = lockdown
-      ? sessionDeny(lockdown.rule, lockdown.reason, options.policyHash?.() ?? null)
-      : options.decide(call);
+    const decision = await decideCall(input);
     record('tool.decision', {
       ...base,
-      toolName: tool.name,
-      toolUseId: tool.useId,
-      toolInput: tool.input,
-      cwd: input.cwd,
-      projectDir: options.projectDir,
-      permissionMode: input.permissionMode,
-      agentId: input.agentId,
-      agentType: input.agentType,
+      ...callFields(input),
       decision,
       hookAncestry: ancestry ? await ancestry : null,
     });
@@ -262,21 +320,149 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     return decisionAnswer(decision);
   };
 
+  /** The policy's decision for a call, or the lockdown's deny. */
+  const decideCall = async (input: ToolHookInput): Promise<Decision> => {
+    await options.beforeDecision?.();
+    // Every field of the payload a rule can match on (permission mode, subagent) reaches the policy.
+    const call = toEvaluationInput(input, { projectDir: options.projectDir });
+    const lockdown = options.lockdown?.();
+    return lockdown ? sessionDeny(lockdown.rule, lockdown.reason, policyHash()) : options.decide(call);
+  };
+
+  const callFields = (input: ToolHookInput) => ({
+    toolName: input.tool.name,
+    toolUseId: input.tool.useId,
+    toolInput: input.tool.input,
+    cwd: input.cwd,
+    projectDir: options.projectDir,
+    permissionMode: input.permissionMode,
+    agentId: input.agentId,
+    agentType: input.agentType,
+  });
+
+  /**
+   * A skill's or command's inline shell (PreSkillShellCommand, 2.1.337): decided by the skill
+   * policy (skill-shell.ts, decideSkillShell) as the Bash call it is, journaled as a tool decision.
+   */
+  const skillShell = async (input: ToolHookInput, base: Record<string, unknown>): Promise<HookAnswer> => {
+    await options.beforeDecision?.();
+    const lockdown = options.lockdown?.();
+    const decision = lockdown
+      ? sessionDeny(lockdown.rule, lockdown.reason, policyHash())
+      : decideSkillShell(input, {
+          decide: options.decide,
+          projectDir: options.projectDir,
+          skillShell: options.skillShell ?? (() => null),
+          policyHash,
+        });
+    record('tool.decision', { ...base, ...skillShellFields(input), ...callFields(input), decision });
+    if (input.tool.useId) decisions.set(input.tool.useId, decision);
+    return skillShellAnswer(decision);
+  };
+
+  /** A call Claude Code refused: a decision when ceros never decided it, else evidence beside ours. */
+  const agentRefused = (
+    input: HookInput,
+    base: Record<string, unknown>,
+    source: string,
+    verdict: { rule: string; reason: string },
+    call?: { toolName: string; toolInput: unknown; toolUseId: string },
+  ) => {
+    const toolUseId = call?.toolUseId ?? input.tool?.useId ?? null;
+    const fields = {
+      ...base,
+      toolName: call?.toolName ?? input.tool?.name ?? null,
+      toolUseId,
+      toolInput: call?.toolInput ?? input.tool?.input ?? null,
+      cwd: input.cwd,
+      projectDir: options.projectDir,
+      permissionMode: input.permissionMode,
+      agentId: input.agentId,
+      agentType: input.agentType,
+      decidedBy: 'claude-code',
+      source,
+    };
+    const ours = toolUseId ? decisions.get(toolUseId) : undefined;
+    if (ours) {
+      record('tool.denied', {
+        ...fields,
+        rule: verdict.rule,
+        reason: verdict.reason,
+        cerosEffect: ours.effect,
+      });
+      return;
+    }
+    const decision = agentDecision(verdict.rule, verdict.reason, policyHash());
+    record('tool.decision', { ...fields, decision });
+    if (toolUseId) decisions.set(toolUseId, decision);
+  };
+
+  /** PostToolBatch lists every call of the batch: the ones ceros never decided are accounted for here. */
+  const reconcileBatch = (input: HookInput, base: Record<string, unknown>) => {
+    for (const call of batchCalls(input)) {
+      if (decisions.has(call.toolUseId)) continue;
+      const verdict = classifyUndecided(call.response);
+      if (verdict.kind === 'refused') agentRefused(input, base, 'PostToolBatch', verdict, call);
+      else if (verdict.kind === 'hook-failed')
+        agentRefused(
+          input,
+          base,
+          'PostToolBatch',
+          { rule: 'ceros/hook-failed', reason: verdict.reason },
+          call,
+        );
+      else {
+        record('alert', {
+          kind: 'undecided-tool',
+          message: `Claude Code ran ${call.toolName} (${call.toolUseId}) without a ceros decision`,
+          evidence: { ...base, ...call, response: verdict.response },
+        });
+        decisions.set(call.toolUseId, agentDecision('ceros/undecided', 'Ran without a ceros decision', null));
+      }
+    }
+  };
+
   return { handleHook, decisions, hooksAlive };
+}
+
+function expansionOf(input: HookInput): Record<string, unknown> {
+  const raw = input.raw;
+  return {
+    text: typeof raw.prompt === 'string' ? raw.prompt : '',
+    expansionType: raw.expansion_type ?? null,
+    commandName: raw.command_name ?? null,
+    commandArgs: raw.command_args ?? null,
+    commandSource: raw.command_source ?? null,
+  };
+}
+
+/** The value of the last `"key":"value"` pair that is a real key (not inside a string) in a JSON fragment. */
+export function lastKey(fragment: string, key: string): string | null {
+  const pattern = new RegExp(`([,{]\\s*)"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.){0,256})"`, 'g');
+  let found: string | null = null;
+  for (const match of fragment.matchAll(pattern)) found = match[2] ?? null;
+  if (found === null) return null;
+  try {
+    return JSON.parse(`"${found}"`) as string;
+  } catch {
+    return null;
+  }
+}
+
+function decisionReason(decision: Decision): string {
+  return `ceros policy (${decision.rule}): ${decision.reason}${decision.detail ? ` [${decision.detail}]` : ''}`;
 }
 
 /** allow prints nothing, so Claude Code's own permission checks still apply after ours. */
 export function decisionAnswer(decision: Decision): HookAnswer {
-  if (decision.effect === 'allow' || decision.mode === 'monitor')
-    return { exitCode: 0, stdout: '', stderr: '' };
-  const reason = `ceros policy (${decision.rule}): ${decision.reason}${decision.detail ? ` [${decision.detail}]` : ''}`;
+  if (decision.effect === 'allow' || decision.mode === 'monitor') return NO_OPINION;
   return {
     exitCode: 0,
     stdout: JSON.stringify({
       hookSpecificOutput: {
         hookEventName: 'PreToolUse',
         permissionDecision: decision.effect,
-        permissionDecisionReason: reason,
+        permissionDecisionReason: decisionReason(decision),
       },
     }),
     stderr: '',

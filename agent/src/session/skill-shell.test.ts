@@ -9,7 +9,11 @@ import {
 } from '@ceros/policy';
 import type { JournalEntry } from '@ceros/protocol';
 import { guardDecide } from '../decide/decision.ts';
+import { TRUSTING_VERIFIER } from './hook-peer.ts';
 import { createSessionCore } from './session-core.ts';
+
+const TRUSTED = TRUSTING_VERIFIER.socket(null);
+
 import { policyDecide } from './session-policy.ts';
 
 /** A PreSkillShellCommand payload as Claude Code 2.1.337 sent it (a project skill the model invoked). */
@@ -68,7 +72,10 @@ const allowing = starterPolicy('baseline').replace('skillShell: deny', 'skillShe
 describe('PreSkillShellCommand', () => {
   test('a skill shell command is decided as a Bash call: reading ~/.ssh is blocked and journaled with the skill', async () => {
     const { core, entries } = session(allowing);
-    const answer = await core.handleHook('PreSkillShellCommand', payload('cat ~/.ssh/id_rsa'), { pid: null });
+    const answer = await core.handleHook('PreSkillShellCommand', payload('cat ~/.ssh/id_rsa'), {
+      pid: null,
+      peer: TRUSTED,
+    });
     expect(answer.exitCode).toBe(0);
     expect(JSON.parse(answer.stdout)).toEqual({
       decision: 'block',
@@ -93,7 +100,9 @@ describe('PreSkillShellCommand', () => {
 
   test('an ordinary command runs when the policy allows skill shell', async () => {
     const { core } = session(allowing);
-    expect(await core.handleHook('PreSkillShellCommand', payload('git status'), { pid: null })).toEqual({
+    expect(
+      await core.handleHook('PreSkillShellCommand', payload('git status'), { pid: null, peer: TRUSTED }),
+    ).toEqual({
       exitCode: 0,
       stdout: '',
       stderr: '',
@@ -102,7 +111,10 @@ describe('PreSkillShellCommand', () => {
 
   test('a policy that does not allow skill shell blocks every command, even one Bash rules would allow', async () => {
     const { core, entries } = session(starterPolicy('baseline'));
-    const answer = await core.handleHook('PreSkillShellCommand', payload('git status'), { pid: null });
+    const answer = await core.handleHook('PreSkillShellCommand', payload('git status'), {
+      pid: null,
+      peer: TRUSTED,
+    });
     expect(JSON.parse(answer.stdout).decision).toBe('block');
     expect(entries[0]?.payload.decision).toMatchObject({ rule: 'skill-shell' });
   });
@@ -111,6 +123,7 @@ describe('PreSkillShellCommand', () => {
     const { core, entries } = session(allowing);
     const answer = await core.handleHook('PreSkillShellCommand', '{"session_id":"s","cwd":"/p"}', {
       pid: null,
+      peer: TRUSTED,
     });
     expect(answer.exitCode).toBe(2);
     expect(entries.map((e) => e.type)).toEqual(['hook.rejected']);

@@ -1,18 +1,18 @@
 /**
- * Adapter: serves the session's hook socket with Bun.listen: 0600, in a 0700 folder. One request
- * a line (`{"v":1,"event":"PreToolUse","pid":123,"input":"<hook stdin>"}`), one answer a line. A
- * malformed request gets an answer that blocks, never a crash: the daemon outlives every bad client.
+ * Adapter: serves the session's hook socket with Bun.listen. On Linux it is an abstract socket
+ * (`@name`): there is no file the agent could unlink and replace with its own, and while the
+ * daemon lives nobody else can bind the name. Elsewhere it is a 0600 file in a 0700 folder. One
+ * request a line (`{"v":1,"event":"PreToolUse","input":"<hook stdin>"}`), one answer a line.
+ * Who connected is the kernel's answer (SO_PEERCRED), checked by the session's HookPeerVerifier;
+ * the pid a request claims is ignored. A malformed request gets an answer that blocks, never a
+ * crash: the daemon outlives every bad client.
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { MAX_HOOK_INPUT_BYTES } from '../hook/events.ts';
-import type { SessionCore } from './session-core.ts';
-
-export interface HookRequest {
-  v: 1;
-  event: string;
-  pid: number | null;
-  input: string;
-}
+import { bunSocketAddress } from '../hook/bun-io.ts';
+import { MAX_HOOK_INPUT_BYTES, OVERSIZED_HEAD_BYTES, OVERSIZED_TAIL_BYTES } from '../hook/events.ts';
+import { bunSocketFd, type SocketPeer, socketPeer } from '../hook/socket-peer.ts';
+import type { HookPeerVerifier } from './hook-peer.ts';
+import type { HookRequestMeta, SessionCore } from './session-core.ts';
 
 export interface HookSocketServer {
   close(): void;
@@ -24,18 +24,25 @@ interface ConnectionState {
   chunks: Uint8Array[];
   size: number;
   done: boolean;
+  peer: SocketPeer | null;
 }
 
 const blocked = (reason: string) =>
   `${JSON.stringify({ exitCode: 2, stdout: '', stderr: `ceros: ${reason}\n` })}\n`;
 
-export async function serveHookSocket(path: string, core: SessionCore): Promise<HookSocketServer> {
-  if (existsSync(path)) unlinkSync(path);
+export async function serveHookSocket(
+  path: string,
+  core: SessionCore,
+  verifier: HookPeerVerifier,
+): Promise<HookSocketServer> {
+  const abstract = path.startsWith('@');
+  if (!abstract && existsSync(path)) unlinkSync(path);
   const listener = Bun.listen<ConnectionState>({
-    unix: path,
+    unix: bunSocketAddress(path),
     socket: {
       open(socket) {
-        socket.data = { chunks: [], size: 0, done: false };
+        // The peer is read at once: the credentials are the connecting process's, whatever it later does.
+        socket.data = { chunks: [], size: 0, done: false, peer: socketPeer(bunSocketFd(socket)) };
       },
       data(socket, data) {
         const state = socket.data;
@@ -52,23 +59,17 @@ export async function serveHookSocket(path: string, core: SessionCore): Promise<
         }
         state.chunks.push(new Uint8Array(data.subarray(0, newline)));
         state.done = true;
-        const line = Buffer.concat(state.chunks).toString('utf8');
-        let request: HookRequest;
-        try {
-          const parsed = JSON.parse(line) as Partial<HookRequest>;
-          if (typeof parsed.event !== 'string' || typeof parsed.input !== 'string')
-            throw new Error('missing event or input');
-          request = {
-            v: 1,
-            event: parsed.event,
-            pid: typeof parsed.pid === 'number' ? parsed.pid : null,
-            input: parsed.input,
-          };
-        } catch (error) {
-          reply(socket, blocked(`Malformed hook request: ${(error as Error).message}`));
+        const request = parseRequest(Buffer.concat(state.chunks).toString('utf8'));
+        if (typeof request === 'string') {
+          reply(socket, blocked(`Malformed hook request: ${request}`));
           return;
         }
-        core.handleHook(request.event, request.input, { pid: request.pid }).then(
+        const meta: HookRequestMeta = {
+          pid: state.peer?.pid ?? null,
+          peer: verifier.socket(state.peer),
+          ...(request.oversized ? { oversized: request.oversized } : {}),
+        };
+        core.handleHook(request.event, request.input, meta).then(
           (answer) => reply(socket, `${JSON.stringify(answer)}\n`),
           (error: unknown) => reply(socket, blocked((error as Error).message)),
         );
@@ -79,8 +80,33 @@ export async function serveHookSocket(path: string, core: SessionCore): Promise<
       error() {},
     },
   });
-  chmodSync(path, 0o600);
+  if (!abstract) chmodSync(path, 0o600);
   return { close: () => listener.stop(true) };
+}
+
+interface HookRequest {
+  event: string;
+  input: string;
+  oversized?: { bytes: number; head: string; tail: string };
+}
+
+function parseRequest(line: string): HookRequest | string {
+  try {
+    const parsed = JSON.parse(line) as Partial<HookRequest>;
+    if (typeof parsed.event !== 'string' || typeof parsed.input !== 'string') return 'missing event or input';
+    const o = parsed.oversized;
+    const oversized =
+      o && typeof o.bytes === 'number' && typeof o.head === 'string' && typeof o.tail === 'string'
+        ? {
+            bytes: o.bytes,
+            head: o.head.slice(0, OVERSIZED_HEAD_BYTES),
+            tail: o.tail.slice(-OVERSIZED_TAIL_BYTES),
+          }
+        : undefined;
+    return { event: parsed.event, input: parsed.input, ...(oversized ? { oversized } : {}) };
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 const pendingWrites = new WeakMap<object, Uint8Array>();

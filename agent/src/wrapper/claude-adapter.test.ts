@@ -1,5 +1,15 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePolicy, parsePolicy, starterPolicy } from '@ceros/policy';
@@ -33,7 +43,8 @@ const session = (overrides: Partial<LaunchContext> = {}): LaunchContext => ({
   credentials: createSessionCredentials({}, []),
   userHome: '/home/dev',
   projectDir: '/home/dev/project',
-  socketPath: '/run/ceros/s.sock',
+  socketPath: '@ceros-test',
+  daemon: '4242:777',
   proxyUrl: 'http://127.0.0.1:4000',
   hookToken: 'tok',
   policy: null,
@@ -100,14 +111,61 @@ describe('the Claude Code adapter', () => {
       permissions: { deny: [] },
       env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000', CLAUDE_CODE_SIMPLE: '0' },
     });
-    expect(JSON.stringify(settings.hooks)).toContain("'/opt/ceros' hook PreToolUse || exit 2");
+    // An unknown version gets the plan every version runs: command hooks, the address as arguments.
+    expect(JSON.stringify(settings.hooks)).toContain(
+      "'/opt/ceros' hook PreToolUse --socket '@ceros-test' --daemon 4242:777 || exit 2",
+    );
+    expect(JSON.stringify(settings)).not.toContain('tok');
+    // Neither the socket nor a token is in the environment the agent's tools inherit.
     expect(plan.env).toEqual({
       PATH: '/bin',
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000',
-      CEROS_SOCKET: '/run/ceros/s.sock',
       CEROS_SESSION: '12345678-aaaa-4bbb-8ccc-000000000000',
       CEROS_HOME: '/home/dev/.ceros',
     });
+    expect(plan.hookToken).toBeNull();
+  });
+
+  test('prepareLaunch() on 2.1.337 hands the settings over as an unlinked fd 3 with the HTTP hooks and their token', () => {
+    const pkg = join(dir, 'claude-pkg');
+    mkdirSync(join(pkg, 'bin'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"@anthropic-ai/claude-code","version":"2.1.337"}');
+    writeFileSync(join(pkg, 'bin', 'claude.exe'), '');
+    const fresh = createClaudeAdapter('HELP');
+    const before = readdirSync(dir).filter((f) => f.endsWith('.settings.json'));
+    for (const f of before) rmSync(join(dir, f));
+    const plan = fresh.prepareLaunch(
+      line(['-p', 'hi']),
+      {},
+      session({ agentBinary: join(pkg, 'bin', 'claude.exe'), hookToken: 'sekrit-token' }),
+    );
+    try {
+      expect(plan.args).toEqual(['-p', 'hi', '--settings', '/dev/fd/3']);
+      expect(plan.files).toEqual([]);
+      expect(existsSync(join(dir, '12345678.settings.json'))).toBe(false);
+      expect(plan.hookToken).toBe('sekrit-token');
+      const fd = plan.fds?.[0] as number;
+      const settings = JSON.parse(readFileSync(fd, 'utf8')) as {
+        hooks: Record<string, { hooks: Record<string, unknown>[] }[]>;
+      };
+      const pre = settings.hooks.PreToolUse?.[0]?.hooks[0];
+      expect(pre).toEqual({
+        type: 'http',
+        url: 'http://127.0.0.1:4000/__ceros/hook/PreToolUse',
+        headers: { 'x-ceros-hook-token': 'sekrit-token' },
+        timeout: 60,
+        onFailure: 'block',
+      });
+      // SessionStart runs only as a command hook in Claude Code.
+      expect(settings.hooks.SessionStart?.[0]?.hooks[0]?.type).toBe('command');
+      expect(JSON.stringify(plan.env)).not.toContain('sekrit');
+      expect(fresh.sessionStart(line([]), { binary: 'x', pid: 1 })).toMatchObject({
+        claudeVersion: '2.1.337',
+        hookChannel: { blockingOverHttp: true, settingsThroughFd: true },
+      });
+    } finally {
+      for (const fd of plan.fds ?? []) closeSync(fd);
+    }
   });
 
   test("prepareLaunch() compiles the policy's argument rules into permissions.deny and adds the managed MCP servers the policy allows", () => {

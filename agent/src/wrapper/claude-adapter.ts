@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ClaudeMcpServerEntry, compileToClaudeSettings } from '@ceros/policy';
+import { canReadSocketPeers } from '../hook/socket-peer.ts';
 import { readClaudeVersion } from '../posture/binaries.ts';
 import { CLAUDE_CREDENTIALS, createSessionCredentials } from '../proxy/credentials.ts';
 import { createProxyHandler } from '../proxy/proxy.ts';
@@ -14,6 +15,7 @@ import type {
 } from '../session/agent-adapter.ts';
 import { writePrivateFile } from '../state/secure-fs.ts';
 import { parseWrapperArgs, refusedEnvironment } from './args.ts';
+import { type ClaudeHookPlan, claudeHookPlan, detectClaudeVersion } from './claude-hooks.ts';
 import { claudeSettingsMcpLists, findAgentConfig, inventoryClaude } from './claude-inventory.ts';
 import { type ClaudeMcpLists, claudeMcpLists, finalMcpVerdicts, mergeMcpLists } from './claude-mcp-lists.ts';
 import { findClaude, stringEnv } from './launch.ts';
@@ -32,6 +34,7 @@ export type ClaudeUserSettings = Record<string, unknown>;
 
 /** Claude Code behind the shared session stages (agent-adapter.ts). */
 export function createClaudeAdapter(help: string): AgentAdapter<ClaudeCommandLine, ClaudeUserSettings> {
+  let plan: ClaudeHookPlan | undefined;
   return {
     name: 'claude',
     product: 'Claude Code',
@@ -91,25 +94,41 @@ export function createClaudeAdapter(help: string): AgentAdapter<ClaudeCommandLin
         hooksAlive: options.hooksAlive,
         credentials: options.credentials,
       }),
-    prepareLaunch: prepareClaudeLaunch,
+    prepareLaunch: (line, config, session) => {
+      plan = claudeHookPlan(detectClaudeVersion(session.agentBinary), canReadSocketPeers());
+      return prepareClaudeLaunch(line, config, session, plan);
+    },
     sessionStart: (line, launched) => ({
       claudeBinary: launched.binary,
       claudePid: launched.pid,
       claudeArgs: line.agentArgs,
       userSettings: line.userSettings.length > 0,
+      claudeVersion: plan?.version ?? null,
+      hookChannel: plan
+        ? {
+            blockingOverHttp: plan.blockingOverHttp,
+            settingsThroughFd: plan.settingsThroughFd,
+            http: plan.events.filter((event) => plan?.overHttp(event)),
+          }
+        : null,
     }),
   };
 }
 
 /**
- * The `--settings` file ceros passes last (hooks to this session, the proxy, the hardening keys,
- * the policy's permission and MCP rules, merged with the user's own), the managed MCP servers'
- * `--mcp-config`, and the environment.
+ * The `--settings` ceros passes last (hooks to this session, the proxy, the hardening keys, the
+ * policy's permission and MCP rules, merged with the user's own), the managed MCP servers'
+ * `--mcp-config`, and the environment. Where the version reads it (plan.settingsThroughFd), the
+ * settings are an unlinked file handed over as fd 3: no file in the file system holds them, so
+ * the HTTP hooks' token can be in them; elsewhere they are a 0600 file in the session's folder,
+ * and carry no token. Neither the socket nor the token is in Claude Code's environment, which its
+ * tools inherit.
  */
 export function prepareClaudeLaunch(
   line: ClaudeCommandLine,
   userSettings: ClaudeUserSettings,
   session: LaunchContext,
+  plan: ClaudeHookPlan = claudeHookPlan(null, false),
 ): LaunchPlan {
   let permissionsDeny: string[] = [];
   let policyMcp: ClaudeMcpLists = {};
@@ -139,19 +158,30 @@ export function prepareClaudeLaunch(
   const mcpLists = session.policy ? claudeMcpLists(policyMcp, session.mcpServers) : {};
   const prefix = join(session.runDir, session.sessionId.slice(0, 8));
   const settingsPath = `${prefix}.settings.json`;
+  const hookToken = plan.settingsThroughFd ? session.hookToken : null;
   const settings = mergeSettings(
     userSettings,
     buildWrapperSettings({
       cerosBinary: session.cerosBinary,
       proxyUrl: session.proxyUrl,
-      hookToken: session.hookToken,
+      socket: session.socketPath,
+      daemon: session.daemon,
+      hookToken,
+      plan,
       permissionsDeny,
       ...mcpLists,
       disableSkillShellExecution: disableSkillShell,
     }),
   );
   writePrivateFile(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
-  const files = [settingsPath];
+  const files: string[] = [];
+  const fds: number[] = [];
+  let settingsArg = settingsPath;
+  if (plan.settingsThroughFd) {
+    fds.push(openSync(settingsPath, 'r'));
+    rmSync(settingsPath);
+    settingsArg = `/dev/fd/${3 + fds.length - 1}`;
+  } else files.push(settingsPath);
   // What Claude Code will really do: these lists merged with every other settings source's.
   const mcpServers = finalMcpVerdicts(
     mergeMcpLists(
@@ -192,18 +222,19 @@ export function prepareClaudeLaunch(
     files.push(managedPath);
     managedArgs.push('--mcp-config', managedPath);
   }
-  const args = insertBeforeDoubleDash(line.agentArgs, [...managedArgs, '--settings', settingsPath]);
+  const args = insertBeforeDoubleDash(line.agentArgs, [...managedArgs, '--settings', settingsArg]);
   const env = stringEnv(session.env);
   delete env.CLAUDE_CODE_SIMPLE;
   delete env.CLAUDE_CODE_SAFE_MODE;
+  // A socket or token left over from an outer session must not reach this one's tools either.
+  delete env.CEROS_SOCKET;
   // The real credentials stay with the proxy: the agent and its tools see placeholders.
   Object.assign(env, session.credentials.env, {
     ANTHROPIC_BASE_URL: session.proxyUrl,
-    CEROS_SOCKET: session.socketPath,
     CEROS_SESSION: session.sessionId,
     CEROS_HOME: session.cerosHome,
   });
-  return { args, env, files, mcpServers };
+  return { args, env, files, fds, hookToken, mcpServers };
 }
 
 /** The first Claude Code with the PreSkillShellCommand hook that ceros verified (claude-code-surface.md 11). */

@@ -38,8 +38,14 @@ export function launchAgent(
   args: string[],
   env: Record<string, string>,
   cwd: string,
+  /** Handed to the agent as its fd 3, 4, ... */
+  fds: readonly number[] = [],
 ): RunningClaude {
-  const child = Bun.spawn([binary, ...args], { cwd, env, stdio: ['inherit', 'inherit', 'inherit'] });
+  const child = Bun.spawn([binary, ...args], {
+    cwd,
+    env,
+    stdio: ['inherit', 'inherit', 'inherit', ...fds],
+  });
   const handlers = FORWARDED.map((signal) => {
     // Ctrl-C reaches Claude Code directly (same process group); ceros only has to survive it.
     const handler = () => {

@@ -1,19 +1,23 @@
 import {
   BLOCKING_EVENTS,
-  HOOK_EVENTS,
   HOOK_HTTP_PREFIX,
   HOOK_TOKEN_HEADER,
   type HookEvent,
-  HTTP_EVENTS,
   SETTINGS_HOOK_TIMEOUT_S,
 } from '../hook/events.ts';
+import type { ClaudeHookPlan } from './claude-hooks.ts';
 
 export interface WrapperSettingsOptions {
   /** Absolute path of the ceros binary the hooks run. */
   cerosBinary: string;
   proxyUrl: string;
-  /** Authenticates HTTP hooks to the session's loopback server. */
-  hookToken: string;
+  /** Where command hooks find the daemon: its socket and its identity (`PID:START`). */
+  socket: string;
+  daemon: string | null;
+  /** A secret header for HTTP hooks, only when the settings go through an unseen fd; else null. */
+  hookToken: string | null;
+  /** How each event reaches the daemon on this Claude Code version. */
+  plan: ClaudeHookPlan;
   /** Deterministic deny rules (Claude Code permission syntax): the layer that holds when hooks fail. */
   permissionsDeny: string[];
   allowedMcpServers?: unknown[];
@@ -28,31 +32,64 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * The hook command. Blocking events end in `|| exit 2`: a missing or crashed binary then blocks
- * (claude-code-surface.md 1.5) instead of failing open. Recording events do not, so that a
- * crash cannot keep Claude from stopping.
+ * The hook command. The daemon's address is an argument, not an environment variable, so the
+ * agent's Bash tool does not inherit it. Blocking events end in `|| exit 2`: a missing or crashed
+ * binary then blocks (claude-code-surface.md 1.5) instead of failing open. Recording events do
+ * not, so that a crash cannot keep Claude from stopping.
  */
-export function hookCommand(cerosBinary: string, event: HookEvent): string {
-  const base = `${shellQuote(cerosBinary)} hook ${event}`;
+export function hookCommand(
+  cerosBinary: string,
+  event: HookEvent,
+  daemon: { socket: string; daemon: string | null },
+): string {
+  const address = `--socket ${shellQuote(daemon.socket)}${daemon.daemon ? ` --daemon ${daemon.daemon}` : ''}`;
+  const base = `${shellQuote(cerosBinary)} hook ${event} ${address}`;
   return BLOCKING_EVENTS.has(event) ? `${base} || exit 2` : base;
+}
+
+/** Events whose matcher is not a tool name: FileChanged matches a file's basename. */
+const MATCHERS: Partial<Record<HookEvent, string>> = {
+  // Configuration a session could plant for the next one, and the project's instructions.
+  FileChanged: 'settings.json|settings.local.json|.mcp.json|CLAUDE.md|.envrc',
+};
+
+/** Command hooks of events that only record and fire often run in the background. */
+const ASYNC_COMMAND_EVENTS: ReadonlySet<HookEvent> = new Set([
+  'MessageDisplay',
+  'InstructionsLoaded',
+  'TaskCreated',
+  'TaskCompleted',
+  'CwdChanged',
+  'FileChanged',
+  'DirectoryAdded',
+  'WorktreeRemove',
+  'Interrupt',
+  'ElicitationResult',
+]);
+
+function hookEntry(event: HookEvent, options: WrapperSettingsOptions): Record<string, unknown> {
+  if (options.plan.overHttp(event)) {
+    return {
+      type: 'http',
+      url: `${options.proxyUrl}${HOOK_HTTP_PREFIX}${event}`,
+      ...(options.hookToken ? { headers: { [HOOK_TOKEN_HEADER]: options.hookToken } } : {}),
+      timeout: SETTINGS_HOOK_TIMEOUT_S,
+      // A daemon that is gone, slow or answers garbage blocks the call (2.1.295+).
+      ...(BLOCKING_EVENTS.has(event) && options.plan.blockingOverHttp ? { onFailure: 'block' } : {}),
+    };
+  }
+  return {
+    type: 'command',
+    command: hookCommand(options.cerosBinary, event, options),
+    timeout: event === 'SessionEnd' ? 15 : SETTINGS_HOOK_TIMEOUT_S,
+    ...(ASYNC_COMMAND_EVENTS.has(event) ? { async: true } : {}),
+  };
 }
 
 export function buildWrapperSettings(options: WrapperSettingsOptions): Record<string, unknown> {
   const hooks: Record<string, unknown[]> = {};
-  for (const event of HOOK_EVENTS) {
-    const hook: Record<string, unknown> = HTTP_EVENTS.has(event)
-      ? {
-          type: 'http',
-          url: `${options.proxyUrl}${HOOK_HTTP_PREFIX}${event}`,
-          headers: { [HOOK_TOKEN_HEADER]: options.hookToken },
-          timeout: SETTINGS_HOOK_TIMEOUT_S,
-        }
-      : {
-          type: 'command',
-          command: hookCommand(options.cerosBinary, event),
-          timeout: event === 'SessionEnd' ? 15 : SETTINGS_HOOK_TIMEOUT_S,
-        };
-    hooks[event] = [{ matcher: '*', hooks: [hook] }];
+  for (const event of options.plan.events) {
+    hooks[event] = [{ matcher: MATCHERS[event] ?? '*', hooks: [hookEntry(event, options)] }];
   }
   const settings: Record<string, unknown> = {
     hooks,

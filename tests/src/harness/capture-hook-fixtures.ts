@@ -219,7 +219,7 @@ interface IdMap {
 }
 
 /** Gathers session, prompt and agent ids in order of first appearance and assigns placeholders. */
-function collectIds(payloads: unknown[]): IdMap {
+export function collectIds(payloads: unknown[]): IdMap {
   const uuids: string[] = [];
   const agents: string[] = [];
   const uuidRe = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -249,7 +249,7 @@ const VOLATILE_NUMBER_KEYS =
  * placeholders, the date and OS version in the prompt become those of {@link PLACEHOLDER}, and timings and
  * token counts become 0. Everything else is kept byte-for-byte.
  */
-function normalise(value: unknown, home: string, ids: IdMap): unknown {
+export function normalise(value: unknown, home: string, ids: IdMap): unknown {
   let text = JSON.stringify(value ?? null);
   const encodedHome = home.replace(/[^a-zA-Z0-9]/g, '-');
   text = text

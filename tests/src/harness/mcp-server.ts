@@ -1,7 +1,7 @@
 /**
  * A real stdio MCP server for e2e tests: `bun tests/src/harness/mcp-server.ts NAME LOGFILE`.
  *
- * Tools: `echo {text}` and `add {a, b}`. Every start and every tool call appends one JSON line to
+ * Tools: `echo {text}`, `add {a, b}` and `ask {question}` (an MCP elicitation of the user). Every start and every tool call appends one JSON line to
  * LOGFILE, so a test can prove whether Claude Code spawned the server and whether a call reached it
  * (e.g. that a policy deny stopped `tools/call` before the server saw it).
  */
@@ -78,6 +78,26 @@ export function createTestMcpServer(name: string, logFile: string): McpServer {
     async ({ a, b }) => {
       log({ event: 'call', server: name, tool: 'add', args: { a, b }, at: Date.now() });
       return { content: [{ type: 'text', text: String(a + b) }] };
+    },
+  );
+  server.registerTool(
+    'ask',
+    {
+      description: `Ask the user a question through MCP elicitation (${name})`,
+      inputSchema: { question: z.string() },
+    },
+    async ({ question }) => {
+      log({ event: 'call', server: name, tool: 'ask', args: { question }, at: Date.now() });
+      try {
+        const answer = await server.server.elicitInput({
+          mode: 'form',
+          message: question,
+          requestedSchema: { type: 'object', properties: { answer: { type: 'string' } } },
+        });
+        return { content: [{ type: 'text', text: `elicitation: ${JSON.stringify(answer)}` }] };
+      } catch (error) {
+        return { content: [{ type: 'text', text: `elicitation failed: ${(error as Error).message}` }] };
+      }
     },
   );
   log({ event: 'start', server: name, pid: process.pid, at: Date.now() });
