@@ -22,6 +22,7 @@ const REFUSALS: readonly [RegExp, string][] = [
   [/^Permission to use .* has been denied/, 'claude-code/permissions.deny'],
   [/^Permission for this action was denied/, 'claude-code/auto-mode'],
   [/^Auto mode is unavailable/, 'claude-code/auto-mode'],
+  [/^This (Bash )?command (contains multiple operations|requires approval)/, 'claude-code/needs-approval'],
   [/^<tool_use_error>[\s\S]*No such tool available/, 'claude-code/unknown-tool'],
   [/^<tool_use_error>/, 'claude-code/invalid-input'],
   [/^Blocked: /, 'claude-code/blocked'],

@@ -431,6 +431,7 @@ async function superviseSession<Line extends AgentCommandLine, Config>(
   };
   let sync: EdgeSync | undefined;
   const startup = (async () => {
+    await child.started;
     // Posture and the launch ancestry are in the certificate; both precede the first upstream request.
     const opened = await runJournalStage(
       {
@@ -443,7 +444,11 @@ async function superviseSession<Line extends AgentCommandLine, Config>(
         policyNow: () => state.policy?.compiled,
         posture: state.posture,
         agentPid: child.pid,
-        agent: adapter.sessionStart(line, { binary: prepared.binary, pid: child.pid }),
+        agent: {
+          ...adapter.sessionStart(line, { binary: prepared.binary, pid: child.pid }),
+          // Killed by the kernel if ceros dies, so nothing can impersonate a dead daemon to it.
+          agentDiesWithCeros: child.diesWithCeros,
+        },
         cwd: ctx.cwd,
         projectDir: prepared.projectDir,
         socketPath: started.socketPath,

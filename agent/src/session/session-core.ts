@@ -116,6 +116,8 @@ const NO_OPINION: HookAnswer = { exitCode: 0, stdout: '', stderr: '' };
 export function createSessionCore(options: SessionCoreOptions): SessionCore {
   const decisions = new Map<string, Decision>();
   const rewrites = createRewriteWatch();
+  /** Calls ceros decided that Claude Code then refused, already journaled as tool.denied. */
+  const refusedAfter = new Set<string>();
   const seenSessions = new Set<string>();
   const waiters = new Map<string, (() => void)[]>();
   let peerAlerts = 0;
@@ -384,6 +386,7 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     };
     const ours = toolUseId ? decisions.get(toolUseId) : undefined;
     if (ours) {
+      if (toolUseId) refusedAfter.add(toolUseId);
       record('tool.denied', {
         ...fields,
         rule: verdict.rule,
@@ -400,7 +403,17 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
   /** PostToolBatch lists every call of the batch: the ones ceros never decided are accounted for here. */
   const reconcileBatch = (input: HookInput, base: Record<string, unknown>) => {
     for (const call of batchCalls(input)) {
-      if (decisions.has(call.toolUseId)) continue;
+      const ours = decisions.get(call.toolUseId);
+      if (ours) {
+        // Allowed by ceros, refused by Claude Code afterwards (a permission prompt in -p, a rule):
+        // evidence beside ceros's decision, once.
+        const after = classifyUndecided(call.response);
+        if (ours.effect === 'allow' && after.kind === 'refused' && !refusedAfter.has(call.toolUseId)) {
+          refusedAfter.add(call.toolUseId);
+          agentRefused(input, base, 'PostToolBatch', after, call);
+        }
+        continue;
+      }
       const verdict = classifyUndecided(call.response);
       if (verdict.kind === 'refused') agentRefused(input, base, 'PostToolBatch', verdict, call);
       else if (verdict.kind === 'hook-failed')

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { readlinkSync, realpathSync } from 'node:fs';
 
 /**
  * Adapter: runs the agent with the real terminal (inherited stdio: if stdout were a pipe, Claude
@@ -11,6 +11,10 @@ export interface LaunchResult {
 
 export interface RunningClaude {
   pid: number;
+  /** The agent is killed by the kernel if ceros dies (Linux, util-linux setpriv); false where it cannot be. */
+  diesWithCeros: boolean;
+  /** Resolves once the pid runs the agent itself (setpriv has exec'd), so its ancestry names the agent. */
+  started: Promise<void>;
   exited: Promise<LaunchResult>;
   kill(signal: NodeJS.Signals): void;
 }
@@ -41,7 +45,12 @@ export function launchAgent(
   /** Handed to the agent as its fd 3, 4, ... */
   fds: readonly number[] = [],
 ): RunningClaude {
-  const child = Bun.spawn([binary, ...args], {
+  // The agent must not outlive the daemon that enforces its hooks: a process of the agent's that
+  // kills ceros could otherwise take over the freed socket name or port and answer "allow". The
+  // parent-death signal (prctl(2) PR_SET_PDEATHSIG) survives exec; setpriv sets it and execs.
+  const setpriv = process.platform === 'linux' ? Bun.which('setpriv') : null;
+  const argv = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', binary, ...args] : [binary, ...args];
+  const child = Bun.spawn(argv, {
     cwd,
     env,
     stdio: ['inherit', 'inherit', 'inherit', ...fds],
@@ -60,7 +69,27 @@ export function launchAgent(
     const exitCode = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 1) : code;
     return { exitCode, signal };
   });
-  return { pid: child.pid, exited, kill: (signal) => child.kill(signal) };
+  const started = setpriv ? untilExecd(child.pid, setpriv) : Promise.resolve();
+  return {
+    pid: child.pid,
+    diesWithCeros: setpriv !== null,
+    started,
+    exited,
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+/** Waits (at most 1 s) until process `pid` no longer runs `launcher`. */
+async function untilExecd(pid: number, launcher: string): Promise<void> {
+  const deadline = Date.now() + 1_000;
+  while (Date.now() < deadline) {
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) !== realpathSync(launcher)) return;
+    } catch {
+      return;
+    }
+    await Bun.sleep(1);
+  }
 }
 
 export function stringEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {

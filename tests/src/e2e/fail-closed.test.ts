@@ -1,5 +1,5 @@
 import { describe, expect } from 'bun:test';
-import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnRetrying } from '../harness/claude.ts';
 import { forEachClaudeVersion } from '../harness/claude-versions.ts';
@@ -7,6 +7,7 @@ import { toolUseBlock, turn } from '../harness/scripted-api.ts';
 import {
   cerosBinary,
   cerosSessionOn,
+  ROOT,
   readJournal,
   readLiveJournal,
   runCeros,
@@ -15,7 +16,7 @@ import {
 
 describe('fail closed', () => {
   forEachClaudeVersion(
-    'with the hook binary removed mid-session, the next tool call does not run',
+    'with the hook binary removed mid-session, the next tool call does not run (2.1.337: no binary is on the tool-call path)',
     async (claudeVersion) => {
       const session = cerosSessionOn(claudeVersion);
       const t = await session((_request, index) => {
@@ -36,10 +37,19 @@ describe('fail closed', () => {
             binary,
           },
         );
-        expect(existsSync(join(t.sandbox.project, 'marker'))).toBe(false);
         expect(t.api.toolResultFor('toolu_1')?.content).toContain('first');
-        expect(t.api.toolResultFor('toolu_2')?.isError).toBe(true);
         expect(run.exitCode).toBe(0);
+        if (claudeVersion === '2.1.197') {
+          expect(existsSync(join(t.sandbox.project, 'marker'))).toBe(false);
+          expect(t.api.toolResultFor('toolu_2')?.isError).toBe(true);
+        } else {
+          // Blocking hooks go over HTTP (onFailure "block"): a tool call spawns no ceros process,
+          // so removing the binary changes nothing, and the call is still decided and journaled.
+          expect(existsSync(join(t.sandbox.project, 'marker'))).toBe(true);
+          expect(
+            readJournal(t.home).some((e) => e.type === 'tool.decision' && e.payload.toolUseId === 'toolu_2'),
+          ).toBe(true);
+        }
       } finally {
         await t.close();
       }
@@ -48,7 +58,7 @@ describe('fail closed', () => {
   );
 
   forEachClaudeVersion(
-    'with the session daemon killed mid-session, the next tool call does not run',
+    'with the session daemon killed mid-session, Claude Code dies with it and the next tool call does not run',
     async (claudeVersion) => {
       const session = cerosSessionOn(claudeVersion);
       const t = await session([
@@ -79,23 +89,25 @@ describe('fail closed', () => {
           if (Date.now() > deadline) throw new Error('the first tool call was never decided');
           await Bun.sleep(50);
         }
+        const start = readLiveJournal(t.home).find((e) => e.type === 'session.start');
+        const claudePid = Number(start?.payload.claudePid);
+        expect(start?.payload.agentDiesWithCeros).toBe(true);
         child.kill('SIGKILL');
         await child.exited;
-        // Claude Code, orphaned, goes on to the second call; its hook cannot reach the daemon. Its own
-        // transcript shows what the model was told.
-        const transcript = () =>
-          Bun.spawnSync([
-            'sh',
-            '-c',
-            `cat ${t.sandbox.home}/.claude/projects/*/*.jsonl 2>/dev/null`,
-          ]).stdout.toString();
-        const until = Date.now() + 30_000;
-        while (!transcript().includes('"tool_use_id":"toolu_touch"') && Date.now() < until)
-          await Bun.sleep(100);
-        const result = transcript()
-          .split('\n')
-          .find((line) => line.includes('"tool_use_id":"toolu_touch"') && line.includes('tool_result'));
-        expect(result).toContain('Cannot reach the ceros session daemon');
+        // The kernel kills Claude Code with ceros (its parent-death signal): nothing is left for a
+        // process of the agent's to fool by taking over the freed socket or port.
+        const alive = () => {
+          try {
+            process.kill(claudePid, 0);
+            return !/^State:\s+Z/m.test(readFileSync(`/proc/${claudePid}/status`, 'utf8'));
+          } catch {
+            return false;
+          }
+        };
+        const until = Date.now() + 10_000;
+        while (alive() && Date.now() < until) await Bun.sleep(50);
+        expect(alive()).toBe(false);
+        await Bun.sleep(4_000);
         expect(existsSync(join(t.sandbox.project, 'marker'))).toBe(false);
         expect(
           readJournal(t.home).some(
@@ -144,23 +156,24 @@ describe('fail closed', () => {
   );
 
   forEachClaudeVersion(
-    'malformed hook input gets a deny naming the problem, and the daemon keeps serving',
+    "a process that is not one of the session's hooks is refused whatever it sends, journaled as an alert, and the daemon keeps serving",
     async (claudeVersion) => {
       const session = cerosSessionOn(claudeVersion);
       const t = await session((_request, index) => {
         if (index === 0) {
-          const socket = readLiveJournal(t.home).length > 0 ? socketOf() : '';
+          const socket = socketOf();
           const cases: [string, Buffer][] = [
             ['not json', Buffer.from('this is not json')],
             [
-              'wrong types',
-              Buffer.from(JSON.stringify({ session_id: 42, cwd: [], tool_name: 7, tool_input: 'x' })),
+              'a real payload',
+              Buffer.from(readFileSync(join(ROOT, 'tests/fixtures/hooks/PreToolUse-bash.json'))),
             ],
             ['huge', Buffer.alloc(17 * 1024 * 1024, 0x61)],
           ];
           for (const [name, input] of cases) {
-            const result = Bun.spawnSync([cerosBinary(), 'hook', 'PreToolUse'], {
-              env: { ...t.env, CEROS_SOCKET: socket },
+            // Run by the test, not by Claude Code: right socket, wrong caller.
+            const result = Bun.spawnSync([cerosBinary(), 'hook', 'PreToolUse', '--socket', socket], {
+              env: t.env,
               stdin: input,
               stdout: 'pipe',
               stderr: 'pipe',
@@ -178,7 +191,7 @@ describe('fail closed', () => {
       });
       const answers: { name: string; exitCode: number; stdout: string; stderr: string }[] = [];
       const socketOf = () => {
-        const start = readJournal(t.home).find((e) => e.type === 'session.start');
+        const start = readLiveJournal(t.home).find((e) => e.type === 'session.start');
         return String(start?.payload.socket ?? '');
       };
       try {
@@ -191,17 +204,26 @@ describe('fail closed', () => {
           'Bash',
         ]);
         expect(run.exitCode).toBe(0);
-        expect(answers.map((a) => a.name)).toEqual(['not json', 'wrong types', 'huge']);
+        expect(answers.map((a) => a.name)).toEqual(['not json', 'a real payload', 'huge']);
         for (const answer of answers) {
           expect({ name: answer.name, exitCode: answer.exitCode }).toEqual({
             name: answer.name,
             exitCode: 2,
           });
           expect(JSON.parse(answer.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
+          expect(answer.stderr).toContain('Refused: not a hook of this ceros session');
         }
-        expect(answers[0]?.stderr).toContain('is not JSON');
-        expect(answers[1]?.stderr).toContain('"session_id" must be a string');
-        expect(answers[2]?.stderr).toContain('over the 16777216-byte limit');
+        const alerts = readJournal(t.home).filter(
+          (e) => e.type === 'alert' && e.payload.kind === 'hook-peer',
+        );
+        expect(alerts).toHaveLength(3);
+        expect(String(alerts[0]?.payload.message)).toContain('is not a hook of this session');
+        // Nothing it sent was believed: no decision for the forged call.
+        expect(
+          readJournal(t.home)
+            .filter((e) => e.type === 'tool.decision')
+            .map((e) => e.payload.toolUseId),
+        ).toEqual(['toolu_after']);
         expect(t.api.toolResultFor('toolu_after')?.content).toContain('still-served');
         expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
       } finally {
