@@ -71,12 +71,16 @@ export async function runAgentSession<Line extends AgentCommandLine, Config>(
   ctx: CommandContext,
   deps: SessionDeps,
 ): Promise<CommandResult> {
+  const refuse = async (stage: string, reason: string, exitCode: number, agentArgs: readonly string[]) => {
+    await refusalOnRecord(adapter.product, { stage, reason, exitCode, agentArgs }, ctx, deps);
+    return fail(`ceros: ${reason}`, exitCode);
+  };
   const parsed = adapter.parseArgs(argv);
-  if (!parsed.ok) return fail(`ceros: ${parsed.error}`, EXIT.REFUSED);
+  if (!parsed.ok) return refuse('arguments', parsed.error, EXIT.REFUSED, argv);
   const line = parsed.value;
   if (line.cerosHelp) return { stdout: adapter.help, stderr: '', exitCode: 0 };
   const refusedEnv = adapter.refusedEnvironment(ctx.env);
-  if (refusedEnv) return fail(`ceros: ${refusedEnv}`, EXIT.REFUSED);
+  if (refusedEnv) return refuse('environment', refusedEnv, EXIT.REFUSED, line.agentArgs);
   const binary = adapter.findBinary(ctx.env, deps.cerosBinary);
   if (!binary) return fail(`ceros: ${adapter.notFound}`, EXIT.FAILURE);
   if (line.help) {
@@ -173,7 +177,16 @@ async function prepareSession<Line extends AgentCommandLine, Config>(
       ...(edge ? { fetchBundle: (options) => fetchPolicyBundle(edge, options) } : {}),
     },
   );
-  if (!chosen.ok) return chosen;
+  if (!chosen.ok) {
+    if (chosen.exitCode === EXIT.REFUSED)
+      await journalRefusal(home, device, enrolled?.userEmail ?? null, {
+        product: adapter.product,
+        reason: chosen.error,
+        refused: 'policy',
+        cwd: ctx.cwd,
+      }).catch((error: Error) => ctx.progress(`ceros: Could not journal the refusal: ${error.message}`));
+    return chosen;
+  }
   const { policy, trustedKeys } = chosen.value;
   const config = adapter.readUserConfig(line, ctx.cwd);
   if (!config.ok) return stageFailure(config.error, EXIT.FAILURE);
@@ -261,6 +274,9 @@ async function prepareSession<Line extends AgentCommandLine, Config>(
   const reading = await runPostureStage({ capture: () => trust.capture(), policy, product: adapter.product });
   if (!reading.ok) {
     trust.close();
+    await refuse({ reason: reading.error, refused: 'posture' }).catch((error: Error) =>
+      ctx.progress(`ceros: Could not journal the refusal: ${error.message}`),
+    );
     return reading;
   }
   // Started from another session's tool call? The markers and the processes above say so.
@@ -556,4 +572,39 @@ function deferred(): Deferred {
   });
   promise.catch(() => {});
   return { promise, resolve, reject };
+}
+
+/**
+ * A refusal before the session's own stages ran (a flag or environment that switches hooks off,
+ * failed posture, a policy or enrollment it cannot use) on the record like the later ones: a short
+ * certified session holding one session.refused entry. A journal that cannot take it (damaged,
+ * unwritable) leaves the refusal as it is, said once on stderr.
+ */
+async function refusalOnRecord(
+  product: string,
+  refusal: { stage: string; reason: string; exitCode: number; agentArgs: readonly string[] },
+  ctx: CommandContext,
+  deps: SessionDeps,
+): Promise<void> {
+  try {
+    const home = ensurePrivateDir(cerosHome(ctx.env));
+    if (journalTailProblem(join(home, 'journal'))) return;
+    const keystore = selectKeystore({
+      env: ctx.env,
+      cerosHome: home,
+      platform: process.platform,
+      nativeLibraryDir: dirname(deps.cerosBinary),
+    }).keystore;
+    const device = await loadOrCreateDevice(home, keystore);
+    await journalRefusal(home, device, null, {
+      product,
+      cwd: ctx.cwd,
+      refused: refusal.stage,
+      reason: refusal.reason,
+      exitCode: refusal.exitCode,
+      agentArgs: refusal.agentArgs,
+    });
+  } catch (error) {
+    ctx.progress(`ceros: Could not journal the refusal: ${(error as Error).message}`);
+  }
 }

@@ -482,4 +482,37 @@ describe('createSessionCore()', () => {
       }
     }
   });
+
+  test.each([
+    // Events that did not fire in -p here (interactive, or watches ceros does not set): the shape documented for 2.1.337.
+    [
+      'ElicitationResult',
+      { mcp_server_name: 'alpha', action: 'accept', content: { answer: '42' } },
+      'mcp.elicitation-result',
+    ],
+    [
+      'FileChanged',
+      { file_path: '/home/dev/project/.claude/settings.local.json', event: 'change' },
+      'hook.file-changed',
+    ],
+    ['Interrupt', { reason: 'user' }, 'hook.interrupt'],
+    ['DirectoryAdded', { directory: '/home/dev/other' }, 'hook.directory-added'],
+    ['WorktreeRemove', { worktree_path: '/home/dev/project/.claude/worktrees/x' }, 'hook.worktree-remove'],
+  ])('%s is recorded as %p and never blocks', async (event, extra, type) => {
+    const { core: c, entries } = core();
+    const payload = JSON.stringify({
+      session_id: 's',
+      cwd: '/home/dev/project',
+      hook_event_name: event,
+      ...extra,
+    });
+    expect(await c.handleHook(event, payload, { pid: null, peer: TRUSTED })).toEqual({
+      exitCode: 0,
+      stdout: '',
+      stderr: '',
+    });
+    expect(entries).toEqual([
+      { type, payload: expect.objectContaining({ raw: expect.objectContaining(extra) }) },
+    ]);
+  });
 });

@@ -3,7 +3,7 @@
  * agent's (the scripted model's Bash calls) tries each attack on the hook channel that once got
  * through, and what Claude Code's own events carry reaches the journal.
  */
-import { describe, expect } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forEachClaudeVersion } from '../harness/claude-versions.ts';
@@ -383,6 +383,28 @@ describe('the hook channel against a process of the agent', () => {
     },
     60_000,
   );
+  test('refusals at start are journaled as signed session.refused entries though Claude Code never starts', async () => {
+    const t = await cerosSessionOn('2.1.337')([turn('never sent')]);
+    try {
+      const bare = await runCerosClaude(t, ['--bare', '-p', 'hi']);
+      expect(bare.exitCode).toBe(77);
+      const policy = join(t.sandbox.home, 'policy.yaml');
+      writeFileSync(
+        policy,
+        'version: 1\ndefault: allow\nposture:\n  diskEncryption:\n    require: ok\n    onUnmet: refuse\n    reason: Disk encryption must be on\n',
+      );
+      const posture = await runCerosClaude(t, ['--policy', policy, '--allow-unsigned-policy', '-p', 'hi']);
+      expect(posture.exitCode).toBe(77);
+      expect(t.api.requests.filter((r) => r.kind === 'turn')).toHaveLength(0);
+      const refused = readJournal(t.home).filter((e) => e.type === 'session.refused');
+      expect(refused.map((e) => e.payload.refused)).toEqual(['arguments', 'posture']);
+      expect(String(refused[0]?.payload.reason)).toContain('--bare');
+      expect(String(refused[1]?.payload.reason)).toContain('Disk encryption must be on');
+      expect(runCeros(['log', 'verify'], t.env).exitCode).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
 });
 
 /**
