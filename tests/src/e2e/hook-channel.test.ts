@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { forEachClaudeVersion } from '../harness/claude-versions.ts';
 import { startPty } from '../harness/pty.ts';
 import { errorTurn, loadingDeferredTools, toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { cerosBinary, cerosSessionOn, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+import {
+  cerosBinary,
+  cerosSessionOn,
+  readJournal,
+  readLiveJournal,
+  runCeros,
+  runCerosClaude,
+} from './ceros.ts';
 
 const NESTED = '11111111-2222-4333-8444-555555555555';
 const SECRET = 'BEGIN-FAKE-KEY-ceros-e2e-hook-channel';
@@ -30,7 +37,9 @@ describe('the hook channel against a process of the agent', () => {
       let socket = '';
       const settingsFiles: string[] = [];
       const t = await cerosSessionOn(claudeVersion)((_request, index) => {
-        socket ||= String(readJournal(t.home).find((e) => e.type === 'session.start')?.payload.socket ?? '');
+        socket ||= String(
+          readLiveJournal(t.home).find((e) => e.type === 'session.start')?.payload.socket ?? '',
+        );
         // What the session left on disk while it runs: the settings, where the version needs a file.
         const runDir = join(t.home, 'run');
         if (index === 1 && existsSync(runDir))
@@ -203,11 +212,11 @@ describe('the hook channel against a process of the agent', () => {
           JSON.stringify({ disableAllHooks: true }),
         );
         const until = Date.now() + 15_000;
-        while (!readJournal(t.home).some((e) => e.type === 'hook.config-change') && Date.now() < until)
+        while (!readLiveJournal(t.home).some((e) => e.type === 'hook.config-change') && Date.now() < until)
           await Bun.sleep(100);
         await pty.sendKeys('touch it', 'Enter');
         await pty.waitFor('Turn over', 30_000);
-        const journal = readJournal(t.home);
+        const journal = readLiveJournal(t.home);
         expect(journal.find((e) => e.type === 'hook.config-change')?.payload).toMatchObject({
           blocked: true,
         });
