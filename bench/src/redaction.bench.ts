@@ -18,6 +18,8 @@ import { NO_POLICY } from '../../agent/src/decide/decision.ts';
 import { lockExclusive, unlock } from '../../agent/src/journal/flock.ts';
 import { openJournalWriter } from '../../agent/src/journal/journal.ts';
 import { createFileKeystore } from '../../agent/src/keystore/file.ts';
+import { createHookPeerVerifier, TRUSTING_VERIFIER } from '../../agent/src/session/hook-peer.ts';
+import { createLinuxPeerFacts } from '../../agent/src/session/hook-peer-linux.ts';
 import { createSessionKeys, loadOrCreateDevice } from '../../agent/src/session/identity.ts';
 import { createSessionCore } from '../../agent/src/session/session-core.ts';
 import { serveHookSocket } from '../../agent/src/session/socket-server.ts';
@@ -208,7 +210,16 @@ async function hookServer(home: string, redact: boolean) {
     ready: Promise.resolve(),
   });
   const socket = join(home, 'h.sock');
-  const server = await serveHookSocket(socket, core);
+  // The bench spawns the hooks itself, so it plays Claude Code for the peer check.
+  const server = await serveHookSocket(
+    socket,
+    core,
+    createHookPeerVerifier({
+      facts: createLinuxPeerFacts(),
+      uid: process.getuid?.() ?? 0,
+      agentPid: () => process.pid,
+    }),
+  );
   return {
     core,
     socket,
@@ -244,8 +255,8 @@ export async function benchHookWithRedaction(calls: number): Promise<BenchLine[]
     );
   const time = async (socket: string, cwd: string, i: number) => {
     const started = performance.now();
-    const child = Bun.spawn([CEROS, 'hook', 'PreToolUse'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CEROS_SOCKET: socket },
+    const child = Bun.spawn([CEROS, 'hook', 'PreToolUse', '--socket', socket], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       stdin: payload(cwd, i),
       stdout: 'pipe',
       stderr: 'ignore',
@@ -286,7 +297,10 @@ export async function benchHookWithRedaction(calls: number): Promise<BenchLine[]
       [withRedaction, homes[0], busy],
       [without, homes[1], busyOff],
     ] as const) {
-      const recording = server.core.handleHook('PostToolUse', postToolUse(i), { pid: null });
+      const recording = server.core.handleHook('PostToolUse', postToolUse(i), {
+        pid: null,
+        peer: TRUSTING_VERIFIER.socket(null),
+      });
       samples.push(await time(server.socket, home as string, 1000 + i));
       await recording;
       await server.drain();
