@@ -397,25 +397,27 @@ describe('createSessionCore()', () => {
     expect(calls).toEqual([
       expect.objectContaining({ toolName: 'Bash', toolInput: { command: 'echo skill-shell-ran' } }),
     ]);
-    expect(JSON.parse(answer.stdout).hookSpecificOutput).toEqual({
-      hookEventName: 'PreSkillShellCommand',
-      permissionDecision: 'deny',
-      permissionDecisionReason: 'ceros policy (no-skill-shell): deny by no-skill-shell',
+    // The skill policy's answer (skill-shell.ts): a block with the policy's reason.
+    expect(JSON.parse(answer.stdout)).toEqual({
+      decision: 'block',
+      reason: 'ceros policy (no-skill-shell): deny by no-skill-shell',
     });
     expect(entries[0]).toMatchObject({
       type: 'tool.decision',
       payload: {
-        source: 'skill-shell',
+        origin: 'skill-shell',
         toolUseId: 'toolu_skill:preamble-0',
-        skill: { name: 'shelly', source: 'projectSettings', invokedBy: 'claude' },
+        commandName: 'shelly',
+        commandSource: 'projectSettings',
+        invokedBy: 'claude',
       },
     });
     const slash = await c.handleHook('PreSkillShellCommand', fixture('2.1.337/PreSkillShellCommand-slash'), {
       pid: null,
       peer: TRUSTED,
     });
-    expect(JSON.parse(slash.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
-    expect(entries[1]?.payload.skill).toMatchObject({ invokedBy: 'user' });
+    expect(JSON.parse(slash.stdout).decision).toBe('block');
+    expect(entries[1]?.payload).toMatchObject({ invokedBy: 'user' });
   });
 
   test('a slash command in the prompt is journaled with its expansion; a lockdown blocks it', async () => {

@@ -273,6 +273,8 @@ describe('the hook channel against a process of the agent', () => {
         JSON.stringify({
           version: 1,
           default: 'allow',
+          // Skill shell may run where each command reaches ceros first (PreSkillShellCommand).
+          session: { skillShell: 'allow' },
           rules: [
             {
               id: 'no-skill-echo',
@@ -328,14 +330,15 @@ describe('the hook channel against a process of the agent', () => {
           expect(decisionOf('toolu_big')).toMatchObject({
             decision: { effect: 'deny', rule: 'ceros/input-too-large' },
           });
-        const skill = journal.find((e) => e.type === 'tool.decision' && e.payload.source === 'skill-shell');
+        const skill = journal.find((e) => e.type === 'tool.decision' && e.payload.origin === 'skill-shell');
         if (claudeVersion === '2.1.197') {
           // No PreSkillShellCommand on 2.1.197: its skill shell is the skill policy's (disableSkillShellExecution).
           expect(skill).toBeUndefined();
         } else {
           expect(skill?.payload).toMatchObject({
             toolInput: { command: 'echo skill-shell-ran' },
-            skill: { name: 'shelly', invokedBy: 'user' },
+            commandName: 'shelly',
+            invokedBy: 'user',
             decision: { effect: 'deny', rule: 'no-skill-echo' },
           });
           expect(JSON.stringify(t.api.requests.map((r) => r.body))).not.toContain(
