@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { canReadSocketPeers } from '../hook/socket-peer.ts';
+import { writePrivateFile } from '../state/secure-fs.ts';
 import { createHookPeerVerifier, type HookPeerVerifier, TRUSTING_VERIFIER } from './hook-peer.ts';
 import { createLinuxPeerFacts, selfIdentity } from './hook-peer-linux.ts';
 
@@ -12,6 +13,12 @@ export interface HookChannel {
   verifier: HookPeerVerifier;
   /** Tells the peer check which process is the agent, once it is spawned. */
   agentLaunched(pid: number): void;
+  /**
+   * `<prefix>.session` in the run folder: this wrapper's pid and start time, so that the next
+   * session can tell a live session from one whose wrapper died (orphaned-sessions.ts), now that an
+   * abstract socket and an fd-passed settings file leave nothing else on disk. Removed at the end.
+   */
+  marker: string;
 }
 
 /**
@@ -22,11 +29,18 @@ export interface HookChannel {
 export function hookChannel(runDir: string, sessionId: string, uid: number): HookChannel {
   let agentPid: number | null = null;
   const linux = canReadSocketPeers();
+  const identity = linux ? selfIdentity() : null;
+  const marker = join(runDir, `${sessionId.slice(0, 8)}.session`);
+  writePrivateFile(
+    marker,
+    `${JSON.stringify({ pid: process.pid, start: identity?.split(':')[1] ?? null })}\n`,
+  );
   return {
+    marker,
     socketPath: linux
       ? `@ceros-${randomBytes(12).toString('hex')}`
       : join(runDir, `${sessionId.slice(0, 8)}.sock`),
-    identity: linux ? selfIdentity() : null,
+    identity,
     verifier: linux
       ? createHookPeerVerifier({ facts: createLinuxPeerFacts(), uid, agentPid: () => agentPid })
       : // No peer credentials to read here: command hooks are trusted by the socket's 0600 file, and

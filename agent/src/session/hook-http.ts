@@ -60,7 +60,8 @@ export function createHookHttpHandler(
       }
       const body = await readBounded(request);
       const answer = await core.handleHook(event, body.text, {
-        pid: null,
+        // Claude Code's own pid (the peer check found its socket): its ancestry is in session.start.
+        pid: peer.ok ? peer.pid : null,
         peer,
         ...(body.oversized ? { oversized: body.oversized } : {}),
       });

@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endOrphanedSessions, SESSION_ABANDONED } from './orphaned-sessions.ts';
@@ -125,5 +133,32 @@ describe('endOrphanedSessions()', () => {
     });
     expect(orphans).toEqual([]);
     expect(lines[0]).toContain('Cannot clean up after an earlier session');
+  });
+
+  test('with an abstract socket, the .session marker says whether the wrapper still runs (pid and start time)', async () => {
+    for (const name of readdirSync(runDir)) rmSync(join(runDir, name));
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // LIVE's wrapper is this process; DEAD's pid is this process too, but started at another time.
+    writeFileSync(join(runDir, `${LIVE.slice(0, 8)}.session`), JSON.stringify({ pid: process.pid, start }));
+    writeFileSync(join(runDir, `${LIVE.slice(0, 8)}.settings.json`), '{}');
+    writeFileSync(
+      join(runDir, `${DEAD.slice(0, 8)}.session`),
+      JSON.stringify({ pid: process.pid, start: '1' }),
+    );
+    writeFileSync(join(runDir, `${DEAD.slice(0, 8)}.settings.json`), '{}');
+    const appended: string[] = [];
+    const orphans = await endOrphanedSessions({
+      runDir,
+      ownSession: OWN,
+      journal: { path: journalPath, append: (type) => appended.push(type) },
+      progress: () => {},
+    });
+    expect(orphans.map((o) => o.session)).toEqual([DEAD]);
+    expect(readdirSync(runDir).sort()).toEqual([
+      `${LIVE.slice(0, 8)}.session`,
+      `${LIVE.slice(0, 8)}.settings.json`,
+    ]);
+    expect(appended).toEqual([SESSION_ABANDONED]);
   });
 });

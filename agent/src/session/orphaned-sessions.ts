@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { readJournalFile } from '../journal/journal.ts';
@@ -26,10 +26,12 @@ export interface EndOrphanedSessionsOptions {
   progress: (line: string) => void;
   /** Whether a session still answers on `socket`; the real one connects to it. */
   isListening?: (socket: string) => Promise<boolean>;
+  /** Whether the wrapper a `.session` marker names still runs; the real one checks pid and start time. */
+  isAlive?: (marker: string) => boolean;
 }
 
 /** The files a session leaves in the run folder (claude.ts names them by the session's prefix). */
-const RUN_FILE = /^([0-9a-f]{8})\.(sock|settings\.json|mcp\.json)$/;
+const RUN_FILE = /^([0-9a-f]{8})\.(sock|settings\.json|mcp\.json|session)$/;
 /** The entry that ends a session on another session's behalf; its payload names the dead one. */
 export const SESSION_ABANDONED = 'session.abandoned';
 
@@ -56,6 +58,12 @@ async function endOrphans(options: EndOrphanedSessionsOptions): Promise<Orphaned
   for (const [prefix, names] of byPrefix) {
     const socket = join(options.runDir, `${prefix}.sock`);
     if (names.includes(`${prefix}.sock`) && (await isListening(socket))) continue;
+    // An abstract socket leaves no file: the session's marker names its wrapper (hook-channel.ts).
+    if (
+      names.includes(`${prefix}.session`) &&
+      (options.isAlive ?? wrapperAlive)(join(options.runDir, `${prefix}.session`))
+    )
+      continue;
     // A settings file without its socket is a session that died, or one that is just removing its
     // files after journaling its end: either way the files are done with.
     for (const name of names) rmSync(join(options.runDir, name), { force: true });
@@ -78,7 +86,7 @@ async function endOrphans(options: EndOrphanedSessionsOptions): Promise<Orphaned
       removed: orphan.removed,
     });
     options.progress(
-      `ceros: An earlier session (${orphan.prefix}) ended without its wrapper: removed its socket and settings, and journaled its end`,
+      `ceros: An earlier session (${orphan.prefix}) ended without its wrapper: removed its run files, and journaled its end`,
     );
   }
   return orphans;
@@ -130,4 +138,27 @@ function socketAnswers(path: string): Promise<boolean> {
       done(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT' && error.code !== 'ENOTSOCK'),
     );
   });
+}
+
+/** The marker's wrapper runs: same pid, same start time (Linux); a marker that cannot be read counts as live. */
+function wrapperAlive(marker: string): boolean {
+  let recorded: { pid?: unknown; start?: unknown };
+  try {
+    recorded = JSON.parse(readFileSync(marker, 'utf8')) as typeof recorded;
+  } catch {
+    return true;
+  }
+  if (typeof recorded.pid !== 'number') return true;
+  try {
+    process.kill(recorded.pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (typeof recorded.start !== 'string') return true;
+  try {
+    const stat = readFileSync(`/proc/${recorded.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === recorded.start;
+  } catch {
+    return true;
+  }
 }

@@ -373,7 +373,10 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
       }),
     home,
   });
-  if (!daemon.ok) return daemon;
+  if (!daemon.ok) {
+    rmSync(channel.marker, { force: true });
+    return daemon;
+  }
   const launch = runSettingsStage(adapter, line, prepared.config, {
     sessionId,
     runDir,
@@ -395,9 +398,11 @@ async function startDaemon<Line extends AgentCommandLine, Config>(
   });
   if (!launch.ok) {
     await daemon.value.close();
+    rmSync(channel.marker, { force: true });
     return launch;
   }
   tokenInUse = launch.value.hookToken ?? null;
+  launch.value.files.push(channel.marker);
   return {
     ok: true,
     value: {

@@ -50,7 +50,7 @@ export interface SessionCoreOptions {
 }
 
 export interface HookRequestMeta {
-  /** pid of the `ceros hook` process as the kernel reported it (null for HTTP hooks: Claude Code itself). */
+  /** pid of the `ceros hook` process as the kernel reported it, or of Claude Code itself for an HTTP hook. */
   pid: number | null;
   /** Whether the caller is a hook of this session's Claude Code (hook-peer.ts); refused if not. */
   peer: PeerVerdict;
@@ -306,8 +306,9 @@ export function createSessionCore(options: SessionCoreOptions): SessionCore {
     meta: HookRequestMeta,
   ): Promise<HookAnswer> => {
     const tool = input.tool;
+    // A command hook's own process chain; an HTTP hook is Claude Code itself, captured at start.
     const ancestry =
-      meta.pid && options.hookAncestry
+      meta.pid && options.hookAncestry && !(meta.peer.ok && meta.peer.via === 'http')
         ? options.hookAncestry(meta.pid).catch((e: Error) => ({ error: e.message }))
         : null;
     const decision = await decideCall(input);

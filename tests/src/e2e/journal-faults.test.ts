@@ -1,9 +1,16 @@
 import { describe, expect, test } from 'bun:test';
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { spawnRetrying } from '../harness/claude.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { cerosBinary, cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+import {
+  cerosBinary,
+  cerosSession,
+  readJournal,
+  readLiveJournal,
+  runCeros,
+  runCerosClaude,
+} from './ceros.ts';
 
 const PRINT = ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'];
 
@@ -42,7 +49,7 @@ describe('journal faults, with the real Claude Code', () => {
     }
   }, 120_000);
 
-  test('a wrapper killed with -9 leaves its socket and settings; the next session removes them and journals the end', async () => {
+  test('a wrapper killed with -9 leaves its run files; the next session removes them and journals the end', async () => {
     const t = await cerosSession([
       turn(toolUseBlock('Bash', { command: 'sleep 2; echo slept' }, 'toolu_sleep')),
       turn('ok'),
@@ -58,27 +65,28 @@ describe('journal faults, with the real Claude Code', () => {
         }),
       );
       const deadline = Date.now() + 30_000;
-      while (!readJournal(t.home).some((e) => e.type === 'tool.decision')) {
+      while (!readLiveJournal(t.home).some((e) => e.type === 'tool.decision')) {
         if (Date.now() > deadline) throw new Error('the tool call was never decided');
         await Bun.sleep(50);
       }
       child.kill('SIGKILL');
       await child.exited;
-      const start = readJournal(t.home).find((e) => e.type === 'session.start');
-      const socket = String(start?.payload.socket);
-      const prefix = basename(socket, '.sock');
-      // Claude Code, orphaned, is ended by its pid (it would only get denies now).
+      const start = readLiveJournal(t.home).find((e) => e.type === 'session.start');
+      const prefix = String(start?.session).slice(0, 8);
+      // Claude Code dies with its wrapper (parent-death signal); this is in case it had not yet.
       try {
         process.kill(Number(start?.payload.claudePid), 'SIGKILL');
       } catch {
         // It had already exited.
       }
-      const runDir = dirname(socket);
+      // The socket is abstract and Claude Code 2.1.337 got its settings as an unlinked fd: what is
+      // left on disk is the session's marker (the wrapper's pid and start time).
+      const runDir = join(t.home, 'run');
       expect(
         readdirSync(runDir)
           .filter((n) => n.startsWith(prefix))
           .sort(),
-      ).toEqual([`${prefix}.settings.json`, `${prefix}.sock`]);
+      ).toEqual([`${prefix}.session`]);
 
       const next = await runCerosClaude(t, ['-p', 'hello', '--output-format', 'json']);
       expect(next.exitCode).toBe(0);

@@ -46,7 +46,8 @@ describe('policy on the real Claude Code', () => {
         expect({ id, denied: t.api.toolResultFor(id)?.isError }).toEqual({ id, denied: true });
       }
       // Two layers: Claude Code's own permissions.deny (compiled from the policy) stops the Read
-      // before any hook runs; the hook denies Bash and Grep after analysing their arguments.
+      // before any hook runs (journaled from PostToolBatch as Claude Code's decision); the hook
+      // denies Bash and Grep after analysing their arguments.
       const decisions = readJournal(t.home).filter((e) => e.type === 'tool.decision');
       // Claude Code runs the turn's hooks concurrently: the journal order of the two is not fixed.
       expect(
@@ -54,7 +55,9 @@ describe('policy on the real Claude Code', () => {
       ).toEqual([
         ['Bash', 'deny'],
         ['Grep', 'deny'],
+        ['Read', 'deny'],
       ]);
+      expect(decisions.find((d) => d.payload.toolName === 'Read')?.payload.decidedBy).toBe('claude-code');
       expect(t.api.toolResultFor('toolu_read')?.content).toContain('denied by your permission settings');
       const recorded = JSON.stringify(
         readJournal(t.home)

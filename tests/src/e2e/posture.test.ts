@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runClaude } from '../harness/claude.ts';
+import { forEachClaudeVersion } from '../harness/claude-versions.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
-import { cerosBinary, cerosSession, readJournal, runCeros, runCerosClaude } from './ceros.ts';
+import { cerosBinary, cerosSession, cerosSessionOn, readJournal, runCeros, runCerosClaude } from './ceros.ts';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -130,30 +131,48 @@ describe('device posture on the real Claude Code', () => {
     }
   }, 60_000);
 
-  test('the ancestry of a hook process includes the claude binary with its correct SHA-256', async () => {
-    const t = await cerosSession([
-      turn(toolUseBlock('Bash', { command: 'echo hi' }, 'toolu_anc')),
-      turn('ok'),
-    ]);
-    try {
-      const run = await runCerosClaude(t, ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash']);
-      expect(run.exitCode).toBe(0);
-      const decision = readJournal(t.home).find((e) => e.type === 'tool.decision');
-      const hookAncestry = decision?.payload.hookAncestry as
-        | { chain: { exe: string | null; sha256: string | null; name: string }[] }
-        | undefined;
-      const chain = hookAncestry?.chain ?? [];
-      const claudeReal = realpathSync(join(t.sandbox.binDir, 'claude'));
-      const claude = chain.find((p) => p.exe === claudeReal);
-      expect(claude?.sha256).toBe(sha256(claudeReal));
-      // The hook itself (ceros) is the first link, and the chain reaches PID 1.
-      expect(chain[0]?.exe).toBe(realpathSync(join(import.meta.dir, '..', '..', '..', 'dist', 'ceros')));
-      const start = readJournal(t.home).find((e) => e.type === 'session.start')?.payload as {
-        ancestry: { chain: { exe: string | null }[] };
-      };
-      expect(start.ancestry.chain[0]?.exe).toBe(claudeReal);
-    } finally {
-      await t.close();
-    }
-  }, 60_000);
+  forEachClaudeVersion(
+    'the ancestry of a hook process includes the claude binary with its correct SHA-256',
+    async (claudeVersion) => {
+      const t = await cerosSessionOn(claudeVersion)([
+        turn(toolUseBlock('Bash', { command: 'echo hi' }, 'toolu_anc')),
+        turn('ok'),
+      ]);
+      try {
+        const run = await runCerosClaude(t, [
+          '-p',
+          'go',
+          '--output-format',
+          'json',
+          '--allowedTools',
+          'Bash',
+        ]);
+        expect(run.exitCode).toBe(0);
+        const claudeReal = realpathSync(join(t.sandbox.binDir, 'claude'));
+        const journal = readJournal(t.home);
+        const start = journal.find((e) => e.type === 'session.start')?.payload as {
+          claudePid: number;
+          ancestry: { chain: { exe: string | null; sha256: string | null }[] };
+        };
+        expect(start.ancestry.chain[0]?.exe).toBe(claudeReal);
+        expect(start.ancestry.chain[0]?.sha256).toBe(sha256(claudeReal));
+        const decision = journal.find((e) => e.type === 'tool.decision')?.payload;
+        if (claudeVersion === '2.1.197') {
+          // A command hook: its own chain, ceros first, then sh and the claude binary.
+          const chain =
+            (decision?.hookAncestry as { chain: { exe: string | null; sha256: string | null }[] } | undefined)
+              ?.chain ?? [];
+          expect(chain.find((p) => p.exe === claudeReal)?.sha256).toBe(sha256(claudeReal));
+          expect(chain[0]?.exe).toBe(realpathSync(join(import.meta.dir, '..', '..', '..', 'dist', 'ceros')));
+        } else {
+          // An HTTP hook is Claude Code's own request (the peer check verified its pid): its ancestry
+          // is the session's, in session.start.
+          expect(decision?.hookPid).toBe(start.claudePid);
+        }
+      } finally {
+        await t.close();
+      }
+    },
+    60_000,
+  );
 });
