@@ -1,11 +1,5 @@
 import type { HecConfig } from '../sink-config.ts';
-import {
-  describeNetworkError,
-  type OutboundEvent,
-  SEND_TIMEOUT_MS,
-  type Sender,
-  type SendResult,
-} from './sender.ts';
+import { describeNetworkError, type OutboundEvent, SEND_TIMEOUT_MS, type Sender } from './sender.ts';
 
 /**
  * Splunk HTTP Event Collector: POST /services/collector/event with `Authorization: Splunk <token>`
