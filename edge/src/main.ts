@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 // The bash grammar for replaying drafts against recorded commands, embedded in the compiled edge.
 import bashWasm from '../../node_modules/tree-sitter-bash/tree-sitter-bash.wasm' with { type: 'file' };
 import runtimeWasm from '../../node_modules/web-tree-sitter/tree-sitter.wasm' with { type: 'file' };
+import { exitAfterWriting, ignoreClosedPipes } from './process-exit.ts';
 
 const compiled = import.meta.path.startsWith('/$bunfs/');
 const { DataFolderError, runEdgeCli, serveDeps } = await import('./cli/run.ts');
@@ -23,15 +24,15 @@ const outcome = await runEdgeCli(process.argv.slice(2), {
 });
 
 if (outcome.kind === 'done') {
-  process.stdout.write(outcome.stdout);
-  process.stderr.write(outcome.stderr);
-  process.exit(outcome.exitCode);
+  ignoreClosedPipes();
+  // Every byte out before the process exits (issue 14.4).
+  await exitAfterWriting(outcome.stdout, outcome.stderr, outcome.exitCode);
+  throw new Error('unreachable: the process has exited');
 }
 
 const deps = await serveDeps(outcome.config, log).catch((error: unknown) => {
   if (!(error instanceof DataFolderError)) throw error;
-  process.stderr.write(`ceros-edge: ${error.message}\n`);
-  process.exit(1);
+  return exitAfterWriting('', `ceros-edge: ${error.message}\n`, 1);
 });
 const app = createApp({ ...deps, shellWasm: { runtimeWasm, bashWasm } });
 const server = Bun.serve({
