@@ -9,11 +9,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SmtpSink, startSmtpSink } from '../../../edge/src/testing/smtp-sink.ts';
-import { runClaude, spawnRetrying } from '../harness/claude.ts';
+import { claudeBinaryPath, runClaude, spawnRetrying } from '../harness/claude.ts';
 import { mcpServerEntry, readMcpLog } from '../harness/mcp-server.ts';
 import { toolUseBlock, turn } from '../harness/scripted-api.ts';
 import { cerosSession, ROOT, readJournal, readLiveJournal } from './ceros.ts';
 import { enrollInBrowser, enrollmentCodeFrom } from './enroll-in-browser.ts';
+import { inPrivateManagedSettings, MANAGED_DIR } from './private-managed-settings.ts';
 
 const EDGE_BIN = join(ROOT, 'dist', 'ceros-edge');
 const ADMIN = 'secops@acme.test';
@@ -370,56 +371,67 @@ describe('ceros with an edge', () => {
     }
   }, 120_000);
 
-  test('ceros install --system reports sessions launched without ceros as adoption gaps, and can deny their tools', async () => {
-    const managed = '/etc/claude-code/managed-settings.d';
-    const dropIn = join(managed, '50-ceros.json');
-    if (existsSync(dropIn)) throw new Error(`${dropIn} exists already; refusing to overwrite it`);
-    const s = await cerosSession([
-      turn(toolUseBlock('Bash', { command: 'touch unwrapped-marker' }, 'toolu_unwrapped')),
-      turn('ok'),
-    ]);
-    try {
-      await enrollDevice(s.env);
-      const install = Bun.spawnSync(
-        [join(ROOT, 'dist', 'ceros'), 'install', '--system', '--deny-unwrapped'],
-        { env: s.env, stdout: 'pipe', stderr: 'pipe' },
-      );
-      expect(install.exitCode).toBe(0);
-      // Claude Code run directly, not through ceros.
-      const direct = await runClaude({
-        args: ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'],
-        env: s.env,
-        cwd: s.sandbox.project,
-      });
-      expect(direct.exitCode).toBe(0);
-      expect(existsSync(join(s.sandbox.project, 'unwrapped-marker'))).toBe(false);
-      expect(s.api.toolResultFor('toolu_unwrapped')?.content).toContain('not launched through ceros');
-      const admin = await adminSession();
-      const gaps = await fetch(`${edge.url}/v1/admin/adoption-gaps`, { headers: { cookie: admin.cookie } });
-      expect(gaps.status).toBe(200);
-      expect(JSON.stringify(await gaps.json())).toContain(direct.json?.session_id as string);
-      // The same machine, launched through ceros: the managed hook stands aside.
-      const wrapped = await cerosSession([
-        turn(toolUseBlock('Bash', { command: 'touch wrapped-marker' }, 'toolu_wrapped')),
+  // Claude Code reads managed settings only from /etc/claude-code: each process of this test runs
+  // in a private mount namespace whose /etc/claude-code is a folder of the test's own, so the
+  // machine's /etc is never written and parallel runs of other checkouts cannot collide on it.
+  test.skipIf(process.getuid?.() !== 0)(
+    'ceros install --system reports sessions launched without ceros as adoption gaps, and can deny their tools',
+    async () => {
+      const s = await cerosSession([
+        turn(toolUseBlock('Bash', { command: 'touch unwrapped-marker' }, 'toolu_unwrapped')),
         turn('ok'),
       ]);
+      const machineDropIn = join(MANAGED_DIR, 'managed-settings.d', '50-ceros.json');
+      const machineHadDropIn = existsSync(machineDropIn);
       try {
-        const run = await runClaude({
-          cmd: [join(ROOT, 'dist', 'ceros'), 'claude'],
+        await enrollDevice(s.env);
+        const managed = join(s.sandbox.home, 'etc-claude-code');
+        const inNamespace = inPrivateManagedSettings(managed);
+        const install = Bun.spawnSync(
+          [...inNamespace, join(ROOT, 'dist', 'ceros'), 'install', '--system', '--deny-unwrapped'],
+          { env: s.env, stdout: 'pipe', stderr: 'pipe' },
+        );
+        expect(install.exitCode).toBe(0);
+        expect(install.stdout.toString()).toContain(machineDropIn);
+        expect(existsSync(join(managed, 'managed-settings.d', '50-ceros.json'))).toBe(true);
+        expect(existsSync(machineDropIn)).toBe(machineHadDropIn);
+        // Claude Code run directly, not through ceros.
+        const direct = await runClaude({
+          cmd: [...inNamespace, claudeBinaryPath()],
           args: ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'],
-          env: { ...s.env, ANTHROPIC_BASE_URL: wrapped.api.url },
+          env: s.env,
           cwd: s.sandbox.project,
         });
-        expect(run.exitCode).toBe(0);
-        expect(existsSync(join(s.sandbox.project, 'wrapped-marker'))).toBe(true);
+        expect(direct.exitCode).toBe(0);
+        expect(existsSync(join(s.sandbox.project, 'unwrapped-marker'))).toBe(false);
+        expect(s.api.toolResultFor('toolu_unwrapped')?.content).toContain('not launched through ceros');
+        const admin = await adminSession();
+        const gaps = await fetch(`${edge.url}/v1/admin/adoption-gaps`, { headers: { cookie: admin.cookie } });
+        expect(gaps.status).toBe(200);
+        expect(JSON.stringify(await gaps.json())).toContain(direct.json?.session_id as string);
+        // The same machine, launched through ceros: the managed hook stands aside.
+        const wrapped = await cerosSession([
+          turn(toolUseBlock('Bash', { command: 'touch wrapped-marker' }, 'toolu_wrapped')),
+          turn('ok'),
+        ]);
+        try {
+          const run = await runClaude({
+            cmd: [...inNamespace, join(ROOT, 'dist', 'ceros'), 'claude'],
+            args: ['-p', 'go', '--output-format', 'json', '--allowedTools', 'Bash'],
+            env: { ...s.env, ANTHROPIC_BASE_URL: wrapped.api.url },
+            cwd: s.sandbox.project,
+          });
+          expect(run.exitCode).toBe(0);
+          expect(existsSync(join(s.sandbox.project, 'wrapped-marker'))).toBe(true);
+        } finally {
+          await wrapped.close();
+        }
       } finally {
-        await wrapped.close();
+        await s.close();
       }
-    } finally {
-      rmSync(dropIn, { force: true });
-      await s.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   test('a managed MCP server defined on the edge starts in the next ceros claude session', async () => {
     const s = await cerosSession([
