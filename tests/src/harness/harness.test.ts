@@ -3,7 +3,7 @@
  * otherwise; no ceros involved): if these pass, e2e failures elsewhere are about ceros, not about
  * the harness.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -31,6 +31,11 @@ import {
 } from './scripted-api.ts';
 
 const RUN_TIMEOUT_MS = 30_000;
+// A test that runs the real Claude Code is bounded by its own waits (runClaude's RUN_TIMEOUT_MS,
+// then SIGKILL 2 s later; the PTY test's waitFor calls), not by the runner's default of 5 s: on a
+// loaded machine (one core shared with `yes`) a plain -p run took 5-9 s and every such test failed
+// on the runner's limit, the 2.1.197 title test (DNS lookups and one more round trip) first.
+setDefaultTimeout(RUN_TIMEOUT_MS + 5_000);
 const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -295,7 +300,7 @@ describe('real Claude Code against the scripted API', () => {
     expect(await pty.exitCode(10_000)).toBe(0);
     // Interactive mode, not print mode: the user agent says "cli" rather than "sdk-cli".
     expect(api.turnRequests()[0]?.headers['user-agent']).toContain('(external, cli)');
-  });
+  }, 60_000);
 });
 
 describe('the supported Claude Code versions', () => {
