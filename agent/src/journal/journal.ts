@@ -150,7 +150,7 @@ export function openJournalWriter(options: OpenJournalOptions): JournalWriter {
     if (warned.has(error.code)) return;
     warned.add(error.code);
     options.warn(
-      `ceros: ${error.message}. Until the journal can be written again, every tool call is denied (nothing unrecorded runs)`,
+      `ceros: ${error.message}. Until the journal can be written again, every tool call is denied and no request goes to the model (nothing unrecorded runs)`,
     );
   };
 

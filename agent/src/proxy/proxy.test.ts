@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import type { JournalEntry } from '@ceros/protocol';
+import { JournalError } from '../journal/journal-error.ts';
 import { CLAUDE_CREDENTIALS, createSessionCredentials, type SessionCredentials } from './credentials.ts';
 import { createProxyHandler } from './proxy.ts';
 import { createApiRecorder } from './recorder.ts';
@@ -224,6 +225,80 @@ describe('recording proxy', () => {
     await drain();
     expect(seen.length).toBe(before);
     expect(entries.map((e) => e.type)).toEqual(['api.refused']);
+    await proxy.stop();
+  });
+});
+
+describe('recording proxy when the journal cannot write', () => {
+  /** A journal whose appends fail while `full` is set, as a full disk does (JournalError DISK_FULL). */
+  function fillableJournal() {
+    const state = { full: false, deferred: false };
+    const entries: { type: string; payload: unknown }[] = [];
+    const append = (type: string, payload: unknown): JournalEntry => {
+      if (state.full)
+        throw new JournalError(
+          'DISK_FULL',
+          `Cannot write entry seq 9 (${type}) to the journal "/h/journal.jsonl": the disk is full (ENOSPC); free some space`,
+          'ENOSPC',
+        );
+      entries.push({ type, payload });
+      return {} as JournalEntry;
+    };
+    const recorder = createApiRecorder({
+      // A large payload is recorded later (journal.ts record()): its failure is a rejection.
+      append: (type, payload) =>
+        state.deferred ? Promise.resolve().then(() => append(type, payload)) : append(type, payload),
+    });
+    const pending: Promise<unknown>[] = [];
+    const proxy = serveProxy(
+      createProxyHandler({
+        upstream: `http://127.0.0.1:${upstream.port}`,
+        recorder,
+        ready: Promise.resolve(),
+        track: (work) => pending.push(work.catch(() => {})),
+      }),
+    );
+    return { state, entries, proxy, drain: () => Promise.all(pending) };
+  }
+
+  for (const deferred of [false, true])
+    test(`a request it cannot record (${deferred ? 'a deferred write' : 'a write'} on a full disk) is refused with a 507 naming the full disk, and nothing goes upstream`, async () => {
+      const { state, entries, proxy, drain } = fillableJournal();
+      state.full = true;
+      state.deferred = deferred;
+      const before = seen.length;
+      const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', body });
+      expect(response.status).toBe(507);
+      const answer = (await response.json()) as { type: string; error: { type: string; message: string } };
+      expect(answer.type).toBe('error');
+      expect(answer.error.type).toBe('api_error');
+      expect(answer.error.message).toContain('ceros did not send this request to the model');
+      expect(answer.error.message).toContain('the disk is full (ENOSPC)');
+      expect(seen.length).toBe(before);
+      expect(entries).toEqual([]);
+      await drain();
+      await proxy.stop();
+    });
+
+  test('once the journal can write again the next request is recorded in full, then forwarded', async () => {
+    const { state, entries, proxy, drain } = fillableJournal();
+    state.full = true;
+    expect((await fetch(`${proxy.url}/v1/messages`, { method: 'POST', body })).status).toBe(507);
+    state.full = false;
+    const before = seen.length;
+    const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', body });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('hi there');
+    await drain();
+    expect(seen.length).toBe(before + 1);
+    // What the refused request had marked as seen is recorded now: the prompt, the tool, the message.
+    expect(entries.map((e) => e.type)).toEqual([
+      'system.prompt',
+      'tool.definition',
+      'api.request',
+      'api.response',
+    ]);
+    expect(entries[2]?.payload).toMatchObject({ newMessages: [{ role: 'user' }] });
     await proxy.stop();
   });
 });

@@ -1,3 +1,4 @@
+import { JournalError } from '../journal/journal-error.ts';
 import type { SessionCredentials } from './credentials.ts';
 import type { ApiRecorder, RequestMeta } from './recorder.ts';
 import { createSseAssembler } from './sse.ts';
@@ -86,13 +87,20 @@ export function createProxyHandler(options: ProxyOptions): (request: Request) =>
         );
       }
     }
+    // Nothing goes to the model that is not on disk first (issue 14.1): a request the journal
+    // cannot record is refused, and the next one is tried afresh, so the session resumes by itself.
+    if (isMessages) {
+      try {
+        await recordRequest(options.recorder, meta, body);
+      } catch (error) {
+        return unrecordedRefusal(error);
+      }
+    }
     let upstreamResponse: Response;
     try {
       upstreamResponse = await doFetch(target, { method: request.method, headers, body, redirect: 'manual' });
     } catch (error) {
       const message = `ceros proxy cannot reach the upstream API at ${upstream}: ${(error as Error).message}`;
-      if (isMessages)
-        options.track(Promise.resolve().then(() => recordRequest(options.recorder, meta, body)));
       return Response.json({ type: 'error', error: { type: 'api_error', message } }, { status: 502 });
     }
     meta.upstreamRequestId = upstreamResponse.headers.get('request-id');
@@ -108,12 +116,9 @@ export function createProxyHandler(options: ProxyOptions): (request: Request) =>
       });
     }
     const [toClient, toRecorder] = upstreamResponse.body.tee();
-    options.track(
-      (async () => {
-        recordRequest(options.recorder, meta, body);
-        await recordResponse(options.recorder, meta, upstreamResponse, toRecorder);
-      })(),
-    );
+    // The response is recorded as it streams; should that fail, its content is still journaled
+    // with the next request, which carries it in `messages` and is refused unless recorded.
+    options.track(recordResponse(options.recorder, meta, upstreamResponse, toRecorder));
     return new Response(toClient, {
       status: upstreamResponse.status,
       statusText: upstreamResponse.statusText,
@@ -132,14 +137,30 @@ async function checkHooks(
   return `ceros refused the request: the hooks of Claude Code session ${claudeSessionId} never reported in, so its tool calls could not be recorded or enforced (were ceros's settings rejected, or hooks disabled?)`;
 }
 
-function recordRequest(recorder: ApiRecorder, meta: RequestMeta, body: Uint8Array | null): void {
+function recordRequest(recorder: ApiRecorder, meta: RequestMeta, body: Uint8Array | null): Promise<void> {
   let parsed: unknown = null;
   try {
     parsed = body ? JSON.parse(new TextDecoder().decode(body)) : null;
   } catch {
     parsed = null;
   }
-  recorder.recordRequest(meta, parsed);
+  return recorder.recordRequest(meta, parsed);
+}
+
+/**
+ * The answer to a Messages request the journal could not record, in the API's error shape, so
+ * Claude Code shows it ("API Error: 507 ceros did not send ..."). 507 Insufficient Storage
+ * (RFC 4918 11.5) for a full disk, 500 for any other failure: both are 5xx, which Claude Code
+ * retries with back-off, so a session resumes once the journal can write again.
+ */
+export function unrecordedRefusal(error: unknown): Response {
+  const diskFull = error instanceof JournalError && error.code === 'DISK_FULL';
+  const why = error instanceof Error ? error.message : String(error);
+  const message = `ceros did not send this request to the model: the journal cannot record it (${why}). It is sent once the journal can write again`;
+  return Response.json(
+    { type: 'error', error: { type: 'api_error', message } },
+    { status: diskFull ? 507 : 500 },
+  );
 }
 
 async function recordResponse(

@@ -10,7 +10,12 @@ import type { AssembledMessage } from './sse.ts';
  * header and by tool_use ids.
  */
 export interface ApiRecorder {
-  recordRequest(meta: RequestMeta, body: unknown): void;
+  /**
+   * Resolves once every entry of the request (new system prompt and tool definitions, then
+   * api.request) is durable; rejects when one is not, and then forgets what it had marked as seen,
+   * so the next request records it again. The proxy forwards nothing before this resolves.
+   */
+  recordRequest(meta: RequestMeta, body: unknown): Promise<void>;
   recordResponse(
     meta: RequestMeta,
     status: number,
@@ -57,41 +62,45 @@ export function createApiRecorder(recorder: Recorder): ApiRecorder {
   const seenSystems = new Map<string, string>();
   const seenMessages = new Set<string>();
 
-  return {
-    recordRequest(meta, body) {
-      if (typeof body !== 'object' || body === null) {
-        recorder.append('api.request', { ...meta, unparsed: true });
-        return;
-      }
-      const request = body as Record<string, unknown>;
-      let systemHash: string | null = null;
-      if (request.system !== undefined) {
-        const key = quickKey(request.system);
-        systemHash = seenSystems.get(key) ?? null;
-        if (systemHash === null) {
-          systemHash = hashJson(request.system);
-          seenSystems.set(key, systemHash);
+  const recordParsed = (
+    meta: RequestMeta,
+    request: Record<string, unknown>,
+    written: ReturnType<Recorder['append']>[],
+    undo: (() => void)[],
+  ): void => {
+    let systemHash: string | null = null;
+    if (request.system !== undefined) {
+      const key = quickKey(request.system);
+      systemHash = seenSystems.get(key) ?? null;
+      if (systemHash === null) {
+        systemHash = hashJson(request.system);
+        seenSystems.set(key, systemHash);
+        undo.push(() => seenSystems.delete(key));
+        written.push(
           recorder.append('system.prompt', {
             hash: systemHash,
             claudeSessionId: meta.claudeSessionId,
             system: stripCacheControl(request.system),
-          });
-        }
+          }),
+        );
       }
-      const toolHashes: string[] = [];
-      for (const tool of Array.isArray(request.tools) ? request.tools : []) {
-        const key = quickKey(tool);
-        const known = seenTools.get(key);
-        if (known) {
-          toolHashes.push(known);
-          continue;
-        }
-        const definition = stripCacheControl(tool) as Record<string, unknown>;
-        const hash = hashJson(definition);
-        seenTools.set(key, hash);
-        toolHashes.push(hash);
-        const name = typeof definition.name === 'string' ? definition.name : null;
-        const mcp = name?.startsWith('mcp__') ? (name.split('__')[1] ?? null) : null;
+    }
+    const toolHashes: string[] = [];
+    for (const tool of Array.isArray(request.tools) ? request.tools : []) {
+      const key = quickKey(tool);
+      const known = seenTools.get(key);
+      if (known) {
+        toolHashes.push(known);
+        continue;
+      }
+      const definition = stripCacheControl(tool) as Record<string, unknown>;
+      const hash = hashJson(definition);
+      seenTools.set(key, hash);
+      undo.push(() => seenTools.delete(key));
+      toolHashes.push(hash);
+      const name = typeof definition.name === 'string' ? definition.name : null;
+      const mcp = name?.startsWith('mcp__') ? (name.split('__')[1] ?? null) : null;
+      written.push(
         recorder.append('tool.definition', {
           hash,
           name,
@@ -100,29 +109,34 @@ export function createApiRecorder(recorder: Recorder): ApiRecorder {
           definition,
           mcpServer: mcp,
           claudeSessionId: meta.claudeSessionId,
-        });
-      }
-      const newMessages: unknown[] = [];
-      const messages = Array.isArray(request.messages) ? request.messages : [];
-      for (const message of messages) {
-        const hash = quickKey(message);
-        if (seenMessages.has(hash)) continue;
-        seenMessages.add(hash);
-        newMessages.push(stripCacheControl(message));
-      }
-      // Cheap test first: the placeholder is rare, the messages are large.
-      if (newMessages.length > 0 && JSON.stringify(newMessages).includes(SKILL_SHELL_PLACEHOLDER)) {
-        for (const evidence of findSkillShellEvidence(newMessages)) {
+        }),
+      );
+    }
+    const newMessages: unknown[] = [];
+    const messages = Array.isArray(request.messages) ? request.messages : [];
+    for (const message of messages) {
+      const hash = quickKey(message);
+      if (seenMessages.has(hash)) continue;
+      seenMessages.add(hash);
+      undo.push(() => seenMessages.delete(hash));
+      newMessages.push(stripCacheControl(message));
+    }
+    // Cheap test first: the placeholder is rare, the messages are large.
+    if (newMessages.length > 0 && JSON.stringify(newMessages).includes(SKILL_SHELL_PLACEHOLDER)) {
+      for (const evidence of findSkillShellEvidence(newMessages)) {
+        written.push(
           recorder.append('skill.shell', {
             claudeSessionId: meta.claudeSessionId,
             status: 'not-run',
             reason:
               'Inline shell in a skill or command was replaced by a placeholder (disableSkillShellExecution: the policy does not allow skill shell)',
             ...evidence,
-          });
-        }
+          }),
+        );
       }
-      const metadata = (request.metadata ?? {}) as Record<string, unknown>;
+    }
+    const metadata = (request.metadata ?? {}) as Record<string, unknown>;
+    written.push(
       recorder.append('api.request', {
         ...meta,
         model: request.model ?? null,
@@ -133,7 +147,28 @@ export function createApiRecorder(recorder: Recorder): ApiRecorder {
         newMessages,
         maxTokens: request.max_tokens ?? null,
         userId: metadata.user_id ?? null,
-      });
+      }),
+    );
+  };
+
+  return {
+    async recordRequest(meta, body) {
+      const written: ReturnType<Recorder['append']>[] = [];
+      /** What this request marked as seen, forgotten again if it is not recorded. */
+      const undo: (() => void)[] = [];
+      try {
+        if (typeof body !== 'object' || body === null) {
+          written.push(recorder.append('api.request', { ...meta, unparsed: true }));
+        } else {
+          recordParsed(meta, body as Record<string, unknown>, written, undo);
+        }
+        await Promise.all(written);
+      } catch (error) {
+        // Settle the entries already handed to the journal before saying no.
+        await Promise.allSettled(written);
+        for (const forget of undo) forget();
+        throw error;
+      }
     },
     recordRefusal(meta, reason) {
       recorder.append('api.refused', { ...meta, reason });
