@@ -1,4 +1,10 @@
 import { canonicalJson, type JournalEntry, type JsonValue, sha256Hex } from '@ceros/protocol';
+import {
+  type AbandonedProjection,
+  abandonedOf,
+  type IntegrityAlertProjection,
+  integrityAlertOf,
+} from './integrity.ts';
 import { claudeVersionOf, failedProbes, postureVerdict, probeText } from './posture.ts';
 
 /**
@@ -99,7 +105,10 @@ export type Projection =
       reason: string | null;
     }
   | { kind: 'posture.change'; changes: JsonValue; digest: string | null }
-  | { kind: 'activity'; action: string; details: string }
+  /** An activity row; an alert about the journal's integrity also names it for the device (integrity.ts). */
+  | { kind: 'activity'; action: string; details: string; integrity?: IntegrityAlertProjection }
+  /** Ends another session of the device, whose wrapper died (integrity.ts). */
+  | ({ kind: 'session.abandoned' } & AbandonedProjection)
   | { kind: 'none' };
 
 export interface PostureProjection {
@@ -209,7 +218,10 @@ export function activityDetails(details: { [key: string]: JsonValue | undefined 
   return canonicalJson(kept);
 }
 
-const activity = (action: string, details: { [key: string]: JsonValue | undefined }): Projection => ({
+const activity = (
+  action: string,
+  details: { [key: string]: JsonValue | undefined },
+): Extract<Projection, { kind: 'activity' }> => ({
   kind: 'activity',
   action,
   details: activityDetails(details),
@@ -375,11 +387,18 @@ export function projectEntry(entry: JournalEntry): Projection {
     }
     case 'posture.change':
       return { kind: 'posture.change', changes: p.changes ?? [], digest: str(p.postureDigest) };
-    case 'alert':
-      return activity(`alert.${str(p.kind) ?? 'unknown'}`, {
+    case 'alert': {
+      const row = activity(`alert.${str(p.kind) ?? 'unknown'}`, {
         message: clip(str(p.message) ?? ''),
         findings: Array.isArray(p.findings) && p.findings.length === 0 ? undefined : p.findings,
       });
+      const integrity = integrityAlertOf(p);
+      return integrity ? { ...row, integrity } : row;
+    }
+    case 'session.abandoned': {
+      const abandoned = abandonedOf(p);
+      return abandoned ? { kind: 'session.abandoned', ...abandoned } : { kind: 'none' };
+    }
     case 'policy.unsigned':
       return activity('policy.unsigned', {
         file: p.file ?? null,

@@ -5,6 +5,7 @@ import type { AppContext, EdgeEnv } from '../deps.ts';
 import { EdgeError } from '../errors.ts';
 import { encodeCursor, iso, jsonOrText, pageParams, pageQuery, parseQuery, timeParam } from '../http.ts';
 import { failedProbes } from '../ingest/posture.ts';
+import { integrityAlertView } from '../query/integrity-view.ts';
 import {
   parseRows,
   subagentSpans,
@@ -43,16 +44,18 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
     const now = ctx.now();
     const to = q.to ?? now + 1;
     const from = q.from ?? to - 7 * DAY_MS;
-    const counts = await ctx.store.dashboard(
-      c.get('admin').orgId,
-      from,
-      to,
-      now - ctx.settings.activeWindowMs,
-    );
+    const orgId = c.get('admin').orgId;
+    const [counts, integrity] = await Promise.all([
+      ctx.store.dashboard(orgId, from, to, now - ctx.settings.activeWindowMs),
+      ctx.store.integrityAlertCounts(orgId, from, to),
+    ]);
     return c.json({
       from: iso(from),
       to: iso(to),
       ...counts,
+      /** Alerts about journals' integrity (rewound, refused, repaired), and the devices that raised them. */
+      integrityAlerts: integrity.alerts,
+      devicesWithIntegrityAlerts: integrity.devices,
       /** Users provisioned by an admin who have no enrolled device yet. */
       notYetEnrolled: Math.max(0, counts.provisionedUsers - counts.enrolledUsers),
     });
@@ -272,12 +275,33 @@ export function queryRoutes(ctx: AppContext): Hono<EdgeEnv> {
     const orgId = c.get('admin').orgId;
     const device = await ctx.store.getDevice(orgId, c.req.param('id'));
     if (!device) throw new EdgeError('NOT_FOUND', `Cannot find device "${c.req.param('id')}"`);
-    const posture = await ctx.store.listPosture(orgId, device.id, null, 20);
+    const [posture, alerts] = await Promise.all([
+      ctx.store.listPosture(orgId, device.id, null, 20),
+      ctx.store.listIntegrityAlerts(orgId, { deviceId: device.id }, 50),
+    ]);
     return c.json({
       ...deviceResponse(device),
       postureHistory: posture.items.map(postureResponse),
       postureCursor: encodeCursor(posture.next),
+      integrityAlerts: alerts.map(integrityAlertView),
     });
+  });
+
+  app.get('/v1/admin/integrity-alerts', async (c) => {
+    const q = parseQuery(
+      c,
+      z.strictObject({
+        from: timeParam.optional(),
+        to: timeParam.optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+    );
+    const alerts = await ctx.store.listIntegrityAlerts(
+      c.get('admin').orgId,
+      { ...(q.from !== undefined ? { fromMs: q.from } : {}), ...(q.to !== undefined ? { toMs: q.to } : {}) },
+      q.limit,
+    );
+    return c.json({ items: alerts.map(integrityAlertView) });
   });
 
   app.get('/v1/admin/devices/:id/posture', async (c) => {
@@ -372,6 +396,7 @@ function conversationResponse(s: ConversationRow) {
     postureOk: s.postureOk,
     signal: s.signal,
     durationMs: s.durationMs,
+    endState: s.endState,
   };
 }
 

@@ -12,6 +12,7 @@ import { applyPostureChanges, failedProbes, postureVerdict } from '../ingest/pos
 import { activityDetails, type ProjectedEntry, type Projection } from '../ingest/project.ts';
 import { libsqlSiemMethods } from '../siem/siem-store.ts';
 import { libsqlCodeGuessMethods } from './libsql-code-guesses.ts';
+import { integrityStatements, libsqlIntegrityMethods } from './libsql-integrity.ts';
 import { isLogConflict, libsqlLedgerMethods, logAppendStatements, mergeLogAppends } from './libsql-ledger.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type {
@@ -262,6 +263,7 @@ function toConversation(row: Row): ConversationRow {
     signal: strOrNull(row, 'signal'),
     durationMs: numOrNull(row, 'duration_ms'),
     subagents: num(row, 'subagents'),
+    endState: strOrNull(row, 'end_state'),
   };
 }
 
@@ -831,6 +833,7 @@ function projectionStatements(
     ...multiRow('INSERT INTO activity (org_id, time_ms, actor, action, target, details)', activity),
     ...posture,
     ...device,
+    ...integrityStatements(batches.map((b) => b.input)),
   );
   return out;
 }
@@ -963,6 +966,7 @@ export function libsqlStore(client: Client, options: { embedded?: boolean } = {}
     ...libsqlLedgerMethods(client),
     ...libsqlCodeGuessMethods(client),
     ...libsqlSiemMethods(client),
+    ...libsqlIntegrityMethods(client),
     async migrate() {
       if (options.embedded) for (const pragma of EMBEDDED_PRAGMAS) await client.execute(pragma);
       await client.execute(

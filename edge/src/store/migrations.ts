@@ -1,6 +1,7 @@
 import { SIEM_MIGRATION } from '../siem/siem-store.ts';
 import { LEDGER_MIGRATION } from './ledger-migration.ts';
 import { CODE_GUESS_MIGRATION } from './libsql-code-guesses.ts';
+import { INTEGRITY_MIGRATION } from './libsql-integrity.ts';
 
 /**
  * Versioned schema migrations. Each runs once, in order, inside one write batch together with its
@@ -377,4 +378,5 @@ export const MIGRATIONS: readonly Migration[] = [
   LEDGER_MIGRATION,
   CODE_GUESS_MIGRATION,
   SIEM_MIGRATION,
+  INTEGRITY_MIGRATION,
 ];

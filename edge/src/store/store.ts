@@ -1,6 +1,7 @@
 import type { ProjectedEntry } from '../ingest/project.ts';
 import type { SiemStore } from '../siem/siem-store.ts';
 import type { CodeGuessStore } from './code-guess-store.ts';
+import type { IntegrityStore } from './integrity-store.ts';
 import type { LedgerStore, LogAppend } from './ledger-store.ts';
 
 /**
@@ -172,6 +173,8 @@ export interface ConversationRow {
   signal: string | null;
   durationMs: number | null;
   subagents: number;
+  /** How a session ended other than by its own session.end: `abandoned: wrapper died`. */
+  endState: string | null;
 }
 
 export interface EntryRow {
@@ -354,7 +357,7 @@ export interface ManagedMcpServer {
   updatedMs: number;
 }
 
-export interface EdgeStore extends LedgerStore, CodeGuessStore, SiemStore {
+export interface EdgeStore extends LedgerStore, CodeGuessStore, SiemStore, IntegrityStore {
   migrate(): Promise<{ applied: number[] }>;
   /** A cheap round trip for health checks. */
   ping(): Promise<void>;
