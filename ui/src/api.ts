@@ -10,6 +10,7 @@
  */
 import type { EdgeErrorCode, SessionResponse } from '@ceros/edge';
 import type { DraftEvaluation } from '@ceros/edge/src/policy/evaluate-draft.ts';
+import type { IntegrityAlertView } from '@ceros/edge/src/query/integrity-view.ts';
 import type { DecisionView, TimelineItem, ToolCallView } from '@ceros/edge/src/query/timeline.ts';
 import type { SinkView } from '@ceros/edge/src/siem/routes.ts';
 import type { SinkTestResult } from '@ceros/edge/src/siem/test-sink.ts';
@@ -62,7 +63,10 @@ export interface Dashboard extends DashboardCounts {
   from: string;
   to: string;
   notYetEnrolled: number;
+  integrityAlerts: number;
+  devicesWithIntegrityAlerts: number;
 }
+export type IntegrityAlert = IntegrityAlertView;
 
 export interface Conversation {
   deviceId: string;
@@ -91,6 +95,8 @@ export interface Conversation {
   postureOk: boolean | null;
   signal: string | null;
   durationMs: number | null;
+  /** How it ended other than by itself: `abandoned: wrapper died`. */
+  endState: string | null;
 }
 export interface ConversationFilter extends PageQuery {
   user?: string | undefined;
@@ -197,6 +203,8 @@ export interface PostureRecord {
 export interface DeviceDetail extends Device {
   postureHistory: PostureRecord[];
   postureCursor: string | null;
+  /** What the device journaled about its journal's integrity, newest first. */
+  integrityAlerts: IntegrityAlert[];
 }
 
 export interface ActivityItem {
@@ -336,6 +344,11 @@ export interface Api {
   users(page: PageQuery): Promise<Page<User>>;
   activity(page: PageQuery): Promise<Page<ActivityItem>>;
   adoptionGaps(page: PageQuery): Promise<Page<AdoptionGap>>;
+  integrityAlerts(range: {
+    from?: string;
+    to?: string;
+    limit?: number;
+  }): Promise<{ items: IntegrityAlert[] }>;
   exportEntries(deviceId: string, page: { after?: number; limit?: number }): Promise<EntryLines>;
   logKey(): Promise<LogKey>;
   /** The inclusion proof of one entry in the organization's log, with the checkpoint it leads to. */
@@ -474,6 +487,7 @@ export function createApi(options: ApiOptions = {}): Api {
     users: (page) => get('/v1/admin/users', { ...page }),
     activity: (page) => get('/v1/admin/activity', { ...page }),
     adoptionGaps: (page) => get('/v1/admin/adoption-gaps', { ...page }),
+    integrityAlerts: (range) => get('/v1/admin/integrity-alerts', { ...range }),
     exportEntries: async (deviceId, page) => {
       const { response, text } = await send(
         'GET',

@@ -15,6 +15,7 @@ export function sessionHref(c: { deviceId: string; sessionId: string }): string 
 }
 
 function SessionState({ c }: { c: Conversation }) {
+  if (c.endState) return <Badge tone="warn">{c.endState}</Badge>;
   if (c.endedAt === null) return <Badge tone="info">Running</Badge>;
   if (c.exitCode !== null && c.exitCode !== 0) return <Badge tone="warn">{`Exit ${c.exitCode}`}</Badge>;
   return <span class="muted">{duration(Date.parse(c.endedAt) - Date.parse(c.startedAt))}</span>;

@@ -1,4 +1,4 @@
-import type { AdoptionGap, Dashboard, Device } from '../api.ts';
+import type { AdoptionGap, Dashboard, Device, IntegrityAlert } from '../api.ts';
 import { Badge, PostureBadge } from '../components/badges.tsx';
 import { BarChart, type Bucket } from '../components/bar-chart.tsx';
 import { probeLabel } from '../components/evidence.tsx';
@@ -7,6 +7,7 @@ import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
 import { count, plural, shortId } from '../format.ts';
 import { useAsync, useConsole, useTitle } from '../hooks.ts';
+import { integrityHeadline } from '../integrity.ts';
 import { type PrivacyInForce, privacyInForce } from '../privacy.ts';
 import { Link } from '../router.tsx';
 
@@ -19,6 +20,7 @@ interface Overview {
   devices: Device[];
   gaps: AdoptionGap[];
   privacy: PrivacyInForce | null;
+  integrity: IntegrityAlert[];
 }
 
 /** What the tier keeps and how long the edge keeps it (docs/privacy.md). */
@@ -81,7 +83,8 @@ export function DashboardPage() {
     const to = Date.now() + 1;
     // One query per day: the edge's dashboard counts a window, so a series is a window per bucket.
     const starts = Array.from({ length: DAYS }, (_, i) => dayStart(DAYS - 1 - i));
-    const [totals, days, devices, gaps, privacy] = await Promise.all([
+    const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const [totals, days, devices, gaps, privacy, integrity] = await Promise.all([
       api.dashboard({ from: new Date(from).toISOString(), to: new Date(to).toISOString() }),
       Promise.all(
         starts.map(async (start) => ({
@@ -95,13 +98,16 @@ export function DashboardPage() {
       api.devices({ limit: 500 }).then((page) => page.items),
       api.adoptionGaps({ limit: 200 }).then((page) => page.items),
       privacyInForce(api).catch(() => null),
+      api.integrityAlerts({ ...range, limit: 50 }).then((page) => page.items),
     ]);
-    return { totals, days, devices, gaps, privacy };
+    return { totals, days, devices, gaps, privacy, integrity };
   }, []);
 
   if (state.error && !state.data) return <ErrorState error={state.error} retry={state.reload} />;
   if (!state.data) return <Loading />;
-  const { totals, days, devices, gaps, privacy } = state.data;
+  const { totals, days, devices, gaps, privacy, integrity } = state.data;
+  const alerted = [...new Set(integrity.map((a) => a.deviceId))];
+  const deviceName = (id: string) => devices.find((d) => d.id === id)?.hostname ?? shortId(id);
   const seenToday = devices.filter(
     (d) => d.status === 'active' && d.lastSeen !== null && Date.parse(d.lastSeen) > Date.now() - DAY,
   ).length;
@@ -155,6 +161,15 @@ export function DashboardPage() {
           value={totals.activeInstances}
           detail="active instances"
           href="/conversations"
+        />
+        <Stat
+          label="Devices with integrity alerts"
+          value={totals.devicesWithIntegrityAlerts}
+          detail={`${plural(totals.integrityAlerts, 'alert')}: journals rewound, refused or repaired`}
+          tone="bad"
+          href={
+            alerted.length === 1 && alerted[0] ? `/devices/${encodeURIComponent(alerted[0])}` : '/devices'
+          }
         />
         {privacy && (
           <Stat label="Privacy tier" value={privacy.tier} detail={privacyDetail(privacy)} href="/policies" />
@@ -279,6 +294,40 @@ export function DashboardPage() {
           )}
         </section>
       </div>
+      <section class="card" aria-labelledby="integrity-h">
+        <div class="card-head">
+          <h2 id="integrity-h">Journal integrity</h2>
+          <span class="muted">
+            {plural(totals.integrityAlerts, 'alert')} · {plural(totals.devicesWithIntegrityAlerts, 'device')}
+          </span>
+        </div>
+        {integrity.length === 0 ? (
+          <Empty title="No journal was rewound, refused or repaired" />
+        ) : (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">What happened</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {integrity.map((a) => (
+                <tr key={`${a.deviceId}-${a.seq}`}>
+                  <td>
+                    <Link href={`/devices/${encodeURIComponent(a.deviceId)}`}>{deviceName(a.deviceId)}</Link>
+                  </td>
+                  <td class="small">{integrityHeadline(a)}</td>
+                  <td>
+                    <Time iso={a.time} relativeOnly />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
     </>
   );
 }

@@ -4,6 +4,7 @@ import { DeviceStatusBadge, KeyBadge, PostureBadge } from '../components/badges.
 import { Collapsible, Facts } from '../components/code.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { PostureReport, probeLabel } from '../components/evidence.tsx';
+import { IntegrityAlerts } from '../components/integrity-alerts.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { Empty, ErrorState, FormError, Loading, LoadMore } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
@@ -111,6 +112,8 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
           and its sessions end at the next status check.
         </div>
       ) : null}
+      {/* A journal that was rewound or refused is the first thing to see; a clean one goes last. */}
+      {d.integrityAlerts.length > 0 ? <IntegrityAlerts deviceId={d.id} alerts={d.integrityAlerts} /> : null}
       <div class="grid-2">
         <section class="card">
           <h2 class="card-title">Identity and versions</h2>
@@ -206,6 +209,7 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
         )}
         <LoadMore hasMore={cursor !== null} loading={more.loading} onMore={loadMore} shown={history.length} />
       </section>
+      {d.integrityAlerts.length === 0 ? <IntegrityAlerts deviceId={d.id} alerts={[]} /> : null}
       {revoking ? (
         <RevokeDialog
           device={d}

@@ -413,6 +413,8 @@ function Context({
                     {duration(Date.parse(conversation.endedAt) - Date.parse(conversation.startedAt))}
                     {conversation.exitCode !== null ? ` · exit code ${conversation.exitCode}` : ''}
                   </div>
+                  {/* Ended by the next session on this device: no end of its own was journaled. */}
+                  {conversation.endState ? <Badge tone="warn">{conversation.endState}</Badge> : null}
                 </>
               ) : (
                 <Badge tone="info">Running</Badge>
