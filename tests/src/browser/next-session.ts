@@ -17,6 +17,8 @@ export interface NextSessionMachine {
   readonly deviceId: string;
   /** Runs `ceros claude -p PROMPT ARGS`; the scripted API answers with `turns`. */
   run(prompt: string, turns: Turn[], args: string[]): Promise<ClaudeRun>;
+  /** Sets what the scripted API answers next, for a `ceros claude` the test spawns itself. */
+  script(turns: Turn[]): void;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,9 @@ export async function enrollNextSessionMachine(
         return runCerosClaude(session, ['-p', prompt, '--output-format', 'json', ...args], {
           timeoutMs: 90_000,
         });
+      },
+      script: (turns) => {
+        queue = [...turns];
       },
       close: () => session.close(),
     };

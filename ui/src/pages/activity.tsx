@@ -511,7 +511,7 @@ function Details({ value }: { value: unknown }) {
 
 /** A device's entries (alerts, denials, unsigned policies) target a session: link to it, and to the call. */
 const SESSION_ACTIONS =
-  /^(alert\.|hook\.|tool\.denied$|posture\.changed$|policy\.unsigned$|api\.refused$|settings\.)/;
+  /^(alert\.|hook\.|tool\.denied$|posture\.changed$|policy\.unsigned$|api\.refused$|settings\.|session\.abandoned$)/;
 
 function Target({
   actor,
